@@ -1,0 +1,42 @@
+# The two commands the README opens with: `make run` and `make test`.
+# Both set up whatever is missing first (system packages, .venv, .venv-engine) from the lock files.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+NAV := .venv/bin/navigator
+
+.PHONY: setup run test lint validate train lock-app clean
+
+setup:
+	@scripts/bootstrap.sh all
+
+run: setup
+	@$(NAV) run
+
+test: setup
+	@echo "[test] lint (ruff)"
+	@.venv/bin/ruff check .
+	@echo "[test] rasa data validate"
+	@$(NAV) engine validate
+	@$(NAV) train
+	@echo "[test] pytest (unit + integration)"
+	@.venv/bin/pytest
+
+lint: setup
+	@.venv/bin/ruff check .
+
+validate: setup
+	@$(NAV) engine validate
+
+train: setup
+	@$(NAV) train
+
+# Re-resolve the app lock from pyproject.toml's direct dependencies (needs the registry).
+lock-app:
+	rm -rf var/lock-venv && python3.11 -m venv var/lock-venv
+	var/lock-venv/bin/pip install -q '.[test]'
+	{ echo "# Lock for .venv (our code: api/, actions/, resources_db/, tests). Regenerate: make lock-app"; \
+	  var/lock-venv/bin/pip freeze --exclude recovery-to-work-navigator; } > requirements/app.lock
+	rm -rf var/lock-venv
+
+clean:
+	rm -rf .venv .venv-engine var models

@@ -1,0 +1,79 @@
+"""Pure formatting of search results into a channel-neutral reply (text + custom payload).
+
+Channels render the custom payload: numbered options on SMS, cards and buttons on web chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from resources_db.geo import Place
+from resources_db.search import ResourceHit
+
+NEED_LABELS = {
+    "jobs": "places that help with finding a job",
+    "careerlink": "PA CareerLink offices",
+}
+
+WHY_IT_FITS = {
+    "jobs": "free job search help, resumes, training",
+    "careerlink": "free career center: job search, resumes, training (WIOA)",
+}
+
+MAX_RESULTS = 3
+
+
+def quick_replies(n_results: int, has_more: bool) -> list[dict[str, str]]:
+    replies = [{"title": f"Details on {i}", "payload": str(i)} for i in range(1, n_results + 1)]
+    if has_more:
+        replies.append({"title": "More", "payload": "MORE"})
+    replies.append({"title": "Talk to a coach", "payload": "COACH"})
+    return replies
+
+
+def _line(index: int, hit: ResourceHit) -> str:
+    parts = [f"{index}. {hit.name}"]
+    if hit.demo:
+        parts[0] += " [DEMO]"
+    where = hit.town or (f"{hit.county} County" if hit.county else None)
+    details = [d for d in (where, hit.phone,
+                           f"{hit.distance_mi:g} mi" if hit.distance_mi is not None else None) if d]
+    if details:
+        parts.append(" - ".join(details))
+    parts.append(WHY_IT_FITS.get(hit.need, ""))
+    if hit.verified:
+        parts.append(f"(info from {hit.verified}: call to confirm)")
+    return "\n".join(p for p in parts if p)
+
+
+def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
+                   ) -> tuple[str, dict[str, Any]]:
+    """Text listing at most 3 results compactly, then the options; and the custom payload."""
+    hits = hits[:MAX_RESULTS]
+    label = NEED_LABELS.get(need, need)
+    if not hits:
+        text = (f"I couldn't find {label} near {place.name} yet. "
+                "Text COACH to reach a person, or call PA 211 (dial 211).")
+        return text, payload([], quick_replies(0, False))
+    nearest_is_far = hits[0].distance_mi is not None and hits[0].distance_mi > 25
+    head = f"Closest {label} to {place.name}:"
+    if nearest_is_far:
+        head = (f"There's no office in {place.county} County in my directory yet. "
+                f"Nearest {label} to {place.name}:")
+    blocks = [_line(i, h) for i, h in enumerate(hits, start=1)]
+    has_more = total > len(hits)
+    options = f"Reply 1-{len(hits)} for details" + (", MORE for more" if has_more else "") \
+        + ", COACH for a person."
+    text = "\n\n".join([head, *blocks, options])
+    return text, payload(hits, quick_replies(len(hits), has_more))
+
+
+def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: bool = False,
+            crisis: bool = False) -> dict[str, Any]:
+    resources = []
+    for h in hits:
+        d = asdict(h)
+        resources.append({k: d[k] for k in ("id", "need", "name", "county", "distance_mi", "demo",
+                                            "town", "address", "phone", "verified")})
+    return {"resources": resources, "quick_replies": replies, "handoff": handoff, "crisis": crisis}

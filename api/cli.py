@@ -1,0 +1,197 @@
+"""`navigator`: one command for setting up, running and looking after the system.
+
+The engine runs in its own venv (.venv-engine); this CLI runs in .venv and starts it as a
+subprocess, so nothing here imports Rasa.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+APP_BIN = Path(sys.executable).parent
+
+
+def say(message: str) -> None:
+    print(f"[navigator] {message}", flush=True)
+
+
+def runtime_env() -> dict[str, str]:
+    """Environment for the three processes, derived from the one Settings object."""
+    from api.settings import get_settings
+
+    s = get_settings()
+    env = dict(os.environ)
+    env.update({
+        "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_TOKEN": s.rasa_token,
+        "RASA_HOST": s.rasa_host,
+        "RASA_PORT": str(s.rasa_port),
+        "ACTION_PORT": str(s.action_port),
+        "ACTION_SERVER_URL": f"{s.action_server_url}/webhook",
+        "DATABASE_URL": s.database_url,
+        "SANIC_HOST": "127.0.0.1",  # the action server listens on loopback only
+    })
+    env.setdefault("RASA_TRACKER_DB", str(ROOT / "var" / "rasa_tracker.db"))
+    return env
+
+
+def engine_command(*args: str) -> list[str]:
+    if not ENGINE_PYTHON.exists():
+        sys.exit("the engine environment is missing: run `make setup` (or scripts/bootstrap.sh)")
+    return [str(ENGINE_PYTHON), "-m", "bot.launch", *args]
+
+
+# --- db -------------------------------------------------------------------------------------
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from resources_db.migrate import upgrade
+
+    upgrade(runtime_env()["DATABASE_URL"])
+    say("database schema is up to date")
+    return 0
+
+
+def cmd_db_seed(args: argparse.Namespace) -> int:
+    from resources_db.db import make_engine, make_session_factory
+    from resources_db.seed import DEFAULT_SEED_DIR, seed_all
+
+    seed_dir = Path(args.seed_dir) if args.seed_dir else DEFAULT_SEED_DIR
+    say(f"seeding the directory from {seed_dir}")
+    engine = make_engine(runtime_env()["DATABASE_URL"])
+    with make_session_factory(engine)() as session:
+        reports = seed_all(session, seed_dir, progress=lambda m: say(f"  imported {m}"))
+    engine.dispose()
+    say(f"seed done: {sum(r.rows for r in reports)} records")
+    return 0
+
+
+# --- engine ---------------------------------------------------------------------------------
+
+def cmd_train(_args: argparse.Namespace) -> int:
+    return subprocess.call(engine_command("train"), cwd=ROOT, env=runtime_env())
+
+
+def cmd_engine_validate(_args: argparse.Namespace) -> int:
+    return subprocess.call(engine_command("validate"), cwd=ROOT, env=runtime_env())
+
+
+def cmd_nlu_lookups(args: argparse.Namespace) -> int:
+    from resources_db.gazetteer import write_location_lookup
+
+    path = write_location_lookup(ROOT)
+    say(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+# --- processes ------------------------------------------------------------------------------
+
+def process_commands() -> dict[str, list[str]]:
+    from api.settings import get_settings
+
+    s = get_settings()
+    return {
+        "engine": engine_command("run"),
+        "actions": [str(APP_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                    "--port", str(s.action_port)],
+        "api": [str(APP_BIN / "uvicorn"), "--factory", "api.main:create_app",
+                "--host", s.api_host, "--port", str(s.api_port), "--no-access-log"],
+    }
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    command = process_commands()[args.process]
+    os.chdir(ROOT)
+    os.execve(command[0], command, runtime_env())
+
+
+def _announce_when_healthy(url: str, started: float, stop: threading.Event) -> None:
+    import httpx
+
+    while not stop.is_set():
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                say(f"all three processes are healthy after {time.monotonic() - started:.1f} s")
+                say(f"web chat:  {url}/")
+                say(f"health:    {url}/healthz")
+                say(f"SMS hook:  {url}/sms/inbound   (Ctrl-C stops everything)")
+                return
+        except httpx.HTTPError:
+            pass
+        stop.wait(0.5)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from honcho.manager import Manager
+
+    from api.settings import get_settings
+
+    s = get_settings()
+    started = time.monotonic()
+    for step in (cmd_db_upgrade, cmd_db_seed, cmd_train):
+        if (code := step(args)) != 0:
+            return code
+    env = runtime_env()
+    url = f"http://{'localhost' if s.api_host in ('127.0.0.1', '0.0.0.0') else s.api_host}:{s.api_port}"
+    say(f"starting engine (:{s.rasa_port}, loopback), action server (:{s.action_port}, loopback) "
+        f"and api ({url}); the engine takes 10-30 s to load")
+    manager = Manager()
+    for name, command in process_commands().items():
+        manager.add_process(name, subprocess.list2cmdline(command), env=env, cwd=str(ROOT))
+    stop = threading.Event()
+    threading.Thread(target=_announce_when_healthy, args=(url, started, stop), daemon=True).start()
+    manager.loop()  # Ctrl-C / SIGTERM: honcho stops all three and waits for them
+    stop.set()
+    return manager.returncode or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="navigator", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="migrate, seed, train if needed, then start all processes")
+    run.add_argument("--seed-dir", help="seed folder (default ../shared/data/pa_seed)")
+    run.set_defaults(func=cmd_run)
+
+    train = sub.add_parser("train", help="train the Rasa model if config/domain/data changed")
+    train.set_defaults(func=cmd_train)
+
+    serve = sub.add_parser("serve", help="run one process in the foreground")
+    serve.add_argument("process", choices=["engine", "actions", "api"])
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="the resource directory database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_sub.add_parser("upgrade", help="create or migrate the schema (Alembic)") \
+        .set_defaults(func=cmd_db_upgrade)
+    seed = db_sub.add_parser("seed", help="import ../shared/data/pa_seed (idempotent)")
+    seed.add_argument("--seed-dir", help="seed folder (default ../shared/data/pa_seed)")
+    seed.set_defaults(func=cmd_db_seed)
+
+    engine = sub.add_parser("engine", help="Rasa engine utilities")
+    engine_sub = engine.add_subparsers(dest="engine_command", required=True, metavar="ENGINE_COMMAND")
+    engine_sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_engine_validate)
+
+    nlu = sub.add_parser("nlu", help="NLU data utilities")
+    nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")
+    nlu_sub.add_parser("lookups", help="regenerate data/nlu/lookups/ from the gazetteer") \
+        .set_defaults(func=cmd_nlu_lookups)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "seed_dir"):
+        args.seed_dir = None
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

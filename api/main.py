@@ -1,0 +1,42 @@
+"""The FastAPI app. Run with `uvicorn --factory api.main:create_app` (navigator serve api)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.routers import chat, health, site, sms
+from api.services.gateway import Gateway
+from api.services.rasa_client import RasaClient
+from api.settings import Settings, get_settings
+from resources_db.db import make_engine, make_session_factory
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        app.state.sessions = make_session_factory(engine)
+        rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+        app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars)
+        yield
+        await rasa.aclose()
+        engine.dispose()
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = FastAPI(title="Recovery-to-Work Navigator", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(sms.router)
+    app.include_router(site.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

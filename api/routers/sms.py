@@ -1,0 +1,43 @@
+"""POST /sms/inbound: the Twilio webhook. Verifies the signature and answers with TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from api.deps import GatewayDep, SettingsDep
+from api.services.sms_render import render_sms
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/sms", tags=["sms"])
+
+TWIML = "application/xml"
+
+
+def twiml(text: str | None) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(content=str(response), media_type=TWIML)
+
+
+@router.post("/inbound")
+async def inbound(request: Request, settings: SettingsDep, gateway: GatewayDep) -> Response:
+    form = await request.form()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    # Twilio signs the public URL it called, which is not what we see behind a proxy.
+    url = settings.public_base_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    validator = RequestValidator(settings.twilio_auth_token)
+    if not validator.validate(url, params, request.headers.get("X-Twilio-Signature", "")):
+        log.warning("sms webhook rejected: bad signature")
+        return Response("invalid signature", status_code=403, media_type="text/plain")
+    sender = params.get("From", "")
+    if not sender:
+        return Response("missing From", status_code=400, media_type="text/plain")
+    replies = await gateway.handle_text("sms", sender, params.get("Body", ""))
+    return twiml(render_sms(replies))

@@ -1,0 +1,43 @@
+"""The gateway's one path from a person's message to the bot's replies, for every channel.
+
+It maps the channel address to a pseudonymous id (Rasa never sees a phone number), checks the
+text, and answers kindly when the engine is down instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from api.services.pseudonym import pseudonymous_id
+from api.services.rasa_client import BotMessage, EngineUnavailable, RasaClient
+
+log = logging.getLogger(__name__)
+
+EMPTY_MESSAGE_REPLY = ("I didn't get any text. Tell me what you need and where, like: "
+                       "I need a job in Erie. Text COACH for a person.")
+ENGINE_DOWN_REPLY = ("Sorry, the Navigator can't answer right now. Please try again in a few "
+                     "minutes. To talk to someone now: PA Get Help Now 1-800-662-4357 (24/7). "
+                     "In a crisis call or text 988. Emergency: 911.")
+
+
+class Gateway:
+    def __init__(self, rasa: RasaClient, pseudonym_key: str, max_chars: int):
+        self.rasa = rasa
+        self._key = pseudonym_key
+        self._max_chars = max_chars
+
+    def conversation_id(self, channel: str, address: str) -> str:
+        return pseudonymous_id(self._key, channel, address)
+
+    async def handle_text(self, channel: str, address: str, text: str) -> list[BotMessage]:
+        text = (text or "").strip()
+        if not text:
+            return [BotMessage(text=EMPTY_MESSAGE_REPLY)]
+        conversation = self.conversation_id(channel, address)
+        try:
+            replies = await self.rasa.send(conversation, text[: self._max_chars])
+        except EngineUnavailable as error:
+            # No message text or address in logs: only the pseudonymous id and the error kind.
+            log.warning("engine unavailable for %s: %s", conversation, error)
+            return [BotMessage(text=ENGINE_DOWN_REPLY)]
+        return replies or [BotMessage(text="Sorry, I didn't get that. Text COACH for a person.")]

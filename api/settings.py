@@ -1,0 +1,65 @@
+"""One settings object, from environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resources_db.db import DEFAULT_DATABASE_URL
+
+# Development defaults; production refuses to start with any of them.
+DEV_SECRETS = {
+    "rasa_token": "dev-rasa-token",
+    "pseudonym_key": "dev-pseudonym-key",
+    "twilio_auth_token": "dev-twilio-auth-token",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://localhost:8000"
+
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    rasa_token: str = DEV_SECRETS["rasa_token"]
+    rasa_timeout_s: float = 10.0
+    action_port: int = 5055
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+    # Keyed HMAC of a channel address -> the pseudonymous id Rasa sees.
+    pseudonym_key: str = DEV_SECRETS["pseudonym_key"]
+    twilio_auth_token: str = DEV_SECRETS["twilio_auth_token"]
+
+    max_message_chars: int = 1600
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            defaults = [name.upper() for name, value in DEV_SECRETS.items()
+                        if getattr(self, name) == value]
+            if defaults:
+                raise ValueError(f"refusing to start in production with default secrets: "
+                                 f"{', '.join(defaults)}; set them in the environment")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,125 @@
+"""Engine launch helpers, run with the engine venv: `.venv-engine/bin/python -m bot.launch CMD`.
+
+  fingerprint  print the path of the model for the current config/domain/data
+  train        train that model unless it already exists (content-hash cache)
+  validate     rasa data validate
+  run          start the Rasa HTTP server on loopback with token auth
+
+Standard library only at import time; rasa is started as a subprocess / exec'd.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# What the trained model depends on. Anything else (actions, api) can change freely.
+MODEL_INPUTS = ("config.yml", "domain.yml", "data", "bot")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("ACTION_PORT", "5055")
+    env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{env['ACTION_PORT']}/webhook")
+    env.setdefault("RASA_TRACKER_DB", str(ROOT / "var" / "rasa_tracker.db"))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def model_fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for name in MODEL_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if "__pycache__" in f.parts or not f.exists():
+                continue
+            digest.update(str(f.relative_to(root)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get("MODEL_DIR", ROOT / "models"))
+
+
+def model_path() -> Path:
+    return model_dir() / f"nav-{model_fingerprint()}.tar.gz"
+
+
+def _rasa() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def _exec(args: list[str]) -> None:
+    os.chdir(ROOT)
+    os.execve(_rasa(), [_rasa(), *args], _env())
+
+
+def train() -> int:
+    target = model_path()
+    if target.exists():
+        print(f"[train] model is up to date: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+        return 0
+    print(f"[train] data, domain or config changed: training {target.name} (about a minute)…",
+          flush=True)
+    import subprocess
+
+    start = time.monotonic()
+    result = subprocess.run(
+        [_rasa(), "train", "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+         "--out", str(target.parent), "--config", "config.yml", "--domain", "domain.yml",
+         "--data", "data"],
+        cwd=ROOT, env=_env())
+    if result.returncode != 0 or not target.exists():
+        print("[train] training failed", file=sys.stderr)
+        return result.returncode or 1
+    print(f"[train] trained in {time.monotonic() - start:.0f} s: {target.name}")
+    for old in target.parent.glob("nav-*.tar.gz"):  # keep only the current model
+        if old != target:
+            old.unlink()
+    return 0
+
+
+def run() -> None:
+    target = model_path()
+    if not target.exists():
+        sys.exit(f"no trained model at {target}: run `navigator train` first")
+    token = os.environ.get("RASA_TOKEN")
+    if not token:
+        sys.exit("RASA_TOKEN is not set: the Rasa HTTP API must be protected by a token")
+    Path(_env()["RASA_TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
+    _exec(["run", "--enable-api", "--auth-token", token,
+           "--interface", os.environ.get("RASA_HOST", "127.0.0.1"),
+           "--port", os.environ.get("RASA_PORT", "5005"),
+           "--model", str(target), "--endpoints", "endpoints.yml",
+           "--credentials", "credentials.yml"])
+
+
+def validate() -> None:
+    _exec(["data", "validate", "--config", "config.yml", "--domain", "domain.yml",
+           "--data", "data", "--fail-on-warnings"])
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    if command == "fingerprint":
+        print(model_path())
+        return 0
+    if command == "train":
+        return train()
+    if command == "run":
+        run()
+    if command == "validate":
+        validate()
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,27 @@
+"""Alembic environment: runs migrations against the URL set by resources_db.migrate."""
+
+from alembic import context
+
+from resources_db import models  # noqa: F401  (registers the tables on Base.metadata)
+from resources_db.db import Base, make_engine
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata,
+                          render_as_batch=True)  # batch mode: SQLite cannot ALTER most things
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

@@ -1,0 +1,89 @@
+"""One search over the directory, used by the actions and the api.
+
+Ranked by distance from the place, then by how recently the record was verified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from resources_db.geo import Place, haversine_miles
+from resources_db.models import Attribute, Location, Service, ServiceAtLocation, TaxonomyTerm
+
+
+@dataclass(frozen=True)
+class ResourceHit:
+    id: str
+    need: str
+    name: str
+    town: str | None
+    county: str | None
+    address: str | None
+    phone: str | None
+    distance_mi: float | None
+    demo: bool
+    statewide: bool
+    verified: str | None  # the source's date as stated ("2022-07-30", "c. 2017", "undated")
+    source_url: str | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[ResourceHit]
+    total: int
+
+
+def _services_for_need(need: str):
+    tagged = (
+        select(Attribute.link_id)
+        .join(TaxonomyTerm, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+        .where(TaxonomyTerm.code == need, Attribute.link_type == "service")
+    )
+    return (
+        select(Service)
+        .where(Service.id.in_(tagged), Service.status == "active")
+        .options(
+            selectinload(Service.phones),
+            selectinload(Service.service_at_locations)
+            .selectinload(ServiceAtLocation.location)
+            .selectinload(Location.addresses),
+        )
+    )
+
+
+def _hit(service: Service, need: str, place: Place | None) -> ResourceHit:
+    location = service.service_at_locations[0].location if service.service_at_locations else None
+    address = location.addresses[0] if location and location.addresses else None
+    distance = None
+    if place and location and location.latitude is not None and location.longitude is not None:
+        distance = round(haversine_miles(place.latitude, place.longitude,
+                                         location.latitude, location.longitude), 1)
+    street = ", ".join(filter(None, [address.address_1, address.city, "PA", address.postal_code])) \
+        if address else None
+    return ResourceHit(
+        id=service.id, need=need, name=service.name,
+        town=address.city if address and address.city else None,
+        county=address.region if address else None,
+        address=street if address and address.address_1 else None,
+        phone=service.phones[0].number if service.phones else None,
+        distance_mi=distance, demo=service.is_demo, statewide=service.is_statewide,
+        verified=service.source_date, source_url=service.source_url)
+
+
+def search_services(session: Session, need: str, place: Place | None = None,
+                    limit: int = 3, offset: int = 0) -> SearchResult:
+    services = session.scalars(_services_for_need(need)).all()
+    hits = [_hit(s, need, place) for s in services]
+    by_verified = {s.id: s.assured_date or dt.date.min for s in services}
+
+    def rank(h: ResourceHit):
+        # Local records by distance; statewide ones after them; newest verification first on ties.
+        return (h.statewide, h.distance_mi if h.distance_mi is not None else float("inf"),
+                -by_verified[h.id].toordinal())
+
+    hits.sort(key=rank)
+    return SearchResult(hits=hits[offset : offset + limit], total=len(hits))
