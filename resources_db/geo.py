@@ -34,6 +34,7 @@ PLACE_VARIANTS = {
     "pitt": "pittsburgh",
     "pittsburg": "pittsburgh",
     "the burgh": "pittsburgh",
+    "burgh": "pittsburgh",
     "wilkes barre": "wilkes barre",
     "wilkesbarre": "wilkes barre",
     "wb": "wilkes barre",

@@ -31,7 +31,7 @@
     close: 'Close chat',
     logLabel: 'Conversation',
     inputLabel: 'Type your message',
-    placeholder: 'For example: I need a job in Erie',
+    placeholder: 'I need a job in Erie',
     send: 'Send',
     typing: 'Navigator is typing\u2026',
     you: 'You said:',

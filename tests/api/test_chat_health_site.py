@@ -1,0 +1,28 @@
+from api.services.gateway import ENGINE_DOWN_REPLY
+
+
+def test_chat_with_engine_down_answers_kindly(client):
+    response = client.post("/chat/messages", json={"client_id": "abc12345-web", "text": "hi"})
+    assert response.status_code == 200
+    assert response.json()["messages"][0]["text"] == ENGINE_DOWN_REPLY
+
+
+def test_chat_rejects_a_malformed_client_id(client):
+    response = client.post("/chat/messages", json={"client_id": "<script>", "text": "hi"})
+    assert response.status_code == 422
+
+
+def test_healthz_is_503_and_says_which_part_is_down(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["engine"] == "down" and body["action_server"] == "down"
+    assert body["database"]["state"] == "up" and body["database"]["services"] >= 34
+
+
+def test_demo_site_embeds_the_widget_with_one_script_tag(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert page.text.count("<script") == 1 and 'src="/static/widget.js"' in page.text
+    widget = client.get("/static/widget.js")
+    assert widget.status_code == 200 and "/chat/messages" in widget.text

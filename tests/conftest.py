@@ -1,0 +1,62 @@
+"""Shared fixtures: a migrated, seeded SQLite directory; each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from resources_db.db import make_engine, make_session_factory
+from resources_db.migrate import upgrade
+from resources_db.seed import DEFAULT_SEED_DIR, seed_all
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def careerlink_seed_rows() -> list[dict[str, str]]:
+    with (DEFAULT_SEED_DIR / "careerlink_offices.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'directory.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        seed_all(session)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(seeded_db_url: str) -> Iterator[Engine]:
+    engine = make_engine(seeded_db_url)
+
+    # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself.
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN")
+
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(seeded_engine: Engine) -> Iterator[Session]:
+    """A session whose work (commits included) is rolled back after the test."""
+    connection = seeded_engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()

@@ -1,0 +1,146 @@
+"""The three real processes (Rasa engine, action server, api) over real HTTP.
+
+Starts them exactly as `make run` does (`navigator serve ...`), on free ports, with a fresh
+SQLite directory seeded from ../shared/data/pa_seed, then talks to the api like a person would.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from twilio.request_validator import RequestValidator
+
+from tests.api.conftest import free_port
+from tests.conftest import ROOT, careerlink_seed_rows
+
+pytestmark = pytest.mark.integration
+NAVIGATOR = str(ROOT / ".venv" / "bin" / "navigator")
+STARTUP_TIMEOUT_S = 240
+
+
+def _tail(path: Path, n: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("system")
+    api_port = free_port()
+    env = dict(os.environ)
+    env.update({
+        "ENVIRONMENT": "test",
+        "API_PORT": str(api_port), "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+        "DATABASE_URL": f"sqlite:///{work / 'navigator.db'}",
+        "RASA_TRACKER_DB": str(work / "tracker.db"),
+        "RASA_TOKEN": secrets.token_hex(16), "PSEUDONYM_KEY": secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+    })
+    for step in (["db", "upgrade"], ["db", "seed"], ["train"]):
+        subprocess.run([NAVIGATOR, *step], env=env, cwd=ROOT, check=True, timeout=900)
+    procs: dict[str, tuple[subprocess.Popen, Path]] = {}
+    for name in ("engine", "actions", "api"):
+        log = work / f"{name}.log"
+        procs[name] = (subprocess.Popen([NAVIGATOR, "serve", name], env=env, cwd=ROOT,
+                                        stdout=log.open("w"), stderr=subprocess.STDOUT,
+                                        start_new_session=True), log)
+    base = f"http://127.0.0.1:{api_port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    healthy = False
+    while time.monotonic() < deadline and not healthy:
+        for name, (proc, log) in procs.items():
+            if proc.poll() is not None:
+                pytest.fail(f"{name} exited with {proc.returncode}:\n{_tail(log)}")
+        try:
+            healthy = httpx.get(f"{base}/healthz", timeout=3).status_code == 200
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    if not healthy:
+        pytest.fail("not healthy in time:\n" + "\n".join(f"--- {n}\n{_tail(log)}"
+                                                       for n, (_p, log) in procs.items()))
+    yield {"base": base, "env": env, "work": work}
+    for proc, _log in procs.values():
+        os.killpg(proc.pid, signal.SIGTERM)
+    for proc, _log in procs.values():
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def seed_office_names() -> set[str]:
+    return {row["name"] for row in careerlink_seed_rows()}
+
+
+def chat(system, client_id: str, text: str) -> list[dict]:
+    response = httpx.post(f"{system['base']}/chat/messages",
+                          json={"client_id": client_id, "text": text}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def test_healthz_reports_all_three_parts_up(system):
+    body = httpx.get(f"{system['base']}/healthz", timeout=5).json()
+    assert body["status"] == "ok"
+    assert body["engine"] == body["action_server"] == "up"
+    assert body["database"]["services"] == len(seed_office_names())
+
+
+def test_web_chat_job_search_in_erie_names_real_offices(system):
+    messages = chat(system, "client-erie-0001", "I need a job in Erie")
+    listing = next(m for m in messages if m.get("custom") and m["custom"].get("resources"))
+    resources = listing["custom"]["resources"]
+    assert 1 <= len(resources) <= 3
+    assert {r["name"] for r in resources} <= seed_office_names()
+    assert all(r["need"] == "jobs" and r["demo"] is False for r in resources)
+    assert resources[0]["name"] in listing["text"]
+    assert "Erie" in listing["text"]
+    distances = [r["distance_mi"] for r in resources]
+    assert distances == sorted(distances)
+
+
+def test_sms_job_search_gets_twiml_naming_a_real_office(system):
+    url = f"{system['base']}/sms/inbound"
+    form = {"MessageSid": "SMintegration1", "AccountSid": "AC1", "From": "+18145550142",
+            "To": "+18145550000", "Body": "I need a job in Erie", "NumMedia": "0"}
+    signature = RequestValidator(system["env"]["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
+    response = httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
+    assert response.status_code == 200
+    assert response.text.startswith("<?xml") and "<Message>" in response.text
+    assert any(name in response.text for name in seed_office_names())
+
+
+def test_the_bot_asks_only_for_the_missing_location(system):
+    first = chat(system, "client-two-turn-01", "i need a job")
+    assert any("town, county or zip" in (m.get("text") or "") for m in first)
+    second = chat(system, "client-two-turn-01", "16501")
+    listing = next(m for m in second if m.get("custom") and m["custom"].get("resources"))
+    assert {r["name"] for r in listing["custom"]["resources"]} <= seed_office_names()
+
+
+def test_a_place_outside_pennsylvania_gets_a_clear_answer(system):
+    messages = chat(system, "client-ohio-00001", "any jobs in 44101")
+    text = " ".join(m.get("text") or "" for m in messages)
+    assert "outside Pennsylvania" in text or "not Pennsylvania" in text
+
+
+def test_rasa_never_sees_the_phone_number(system):
+    url = f"{system['base']}/sms/inbound"
+    form = {"MessageSid": "SMprivacy1", "From": "+18145550177", "Body": "hi"}
+    signature = RequestValidator(system["env"]["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
+    httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
+    chat(system, "client-privacy-01", "hello")
+    with sqlite3.connect(system["env"]["RASA_TRACKER_DB"]) as db:
+        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
+    assert senders, "the tracker store recorded no conversation"
+    assert not any("8145550177" in s or "8145550142" in s or "client-" in s for s in senders)
+    assert any(s.startswith("sms-") for s in senders) and any(s.startswith("web-") for s in senders)

@@ -1,0 +1,72 @@
+from sqlalchemy import func, select
+
+from resources_db import geo
+from resources_db.models import Location, Phone, Service
+from resources_db.search import search_services
+from resources_db.seed import parse_source_date, seed_all, split_phone
+from tests.conftest import careerlink_seed_rows
+
+
+def test_every_careerlink_office_is_imported_with_its_source(db_session):
+    rows = careerlink_seed_rows()
+    services = db_session.scalars(select(Service)).all()
+    by_name = {s.name: s for s in services}
+    assert {r["name"] for r in rows} <= set(by_name)
+    for row in rows:
+        service = by_name[row["name"]]
+        assert service.source_url == row["source_url"]
+        assert service.source_date == (row["source_date"] or "undated")
+        assert service.is_demo is False
+
+
+def test_seeding_twice_changes_nothing(db_session):
+    before = db_session.scalar(select(func.count()).select_from(Service))
+    phones = db_session.scalar(select(func.count()).select_from(Phone))
+    seed_all(db_session)
+    assert db_session.scalar(select(func.count()).select_from(Service)) == before
+    assert db_session.scalar(select(func.count()).select_from(Phone)) == phones
+
+
+def test_every_office_has_approximate_coordinates_in_pennsylvania(db_session):
+    for location in db_session.scalars(select(Location)):
+        assert location.coordinates_approximate is True
+        assert 39.7 < location.latitude < 42.3 and -80.6 < location.longitude < -74.6
+
+
+def test_job_search_near_erie_lists_nearest_offices_first(db_session):
+    result = search_services(db_session, "jobs", geo.resolve_place("erie"), limit=3)
+    assert result.total == len(careerlink_seed_rows())
+    distances = [h.distance_mi for h in result.hits]
+    assert distances == sorted(distances)
+    # No Erie County office is in the seed: the nearest are Warren, then Mercer (Sharon).
+    assert result.hits[0].name == "PA CareerLink Warren"
+    assert result.hits[0].phone == "844-333-5248"
+    assert 40 < result.hits[0].distance_mi < 60
+
+
+def test_search_in_philadelphia_finds_philadelphia_offices(db_session):
+    result = search_services(db_session, "careerlink", geo.resolve_place("19140"), limit=3)
+    assert all(h.county in ("Philadelphia", "Delaware", "Montgomery") for h in result.hits)
+    assert result.hits[0].name.startswith("PA CareerLink North Philadelphia")
+
+
+def test_pagination_does_not_repeat_results(db_session):
+    place = geo.resolve_place("harrisburg")
+    first = search_services(db_session, "jobs", place, limit=3)
+    second = search_services(db_session, "jobs", place, limit=3, offset=3)
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+
+
+def test_source_dates_parse_only_as_precisely_as_stated():
+    assert str(parse_source_date("2022-07-30")) == "2022-07-30"
+    assert str(parse_source_date("undated county page; confirmed 2022-05-28")) == "2022-05-28"
+    assert str(parse_source_date("2021-11")) == "2021-11-01"
+    assert parse_source_date("c. 2017") is None
+    assert parse_source_date("undated") is None
+
+
+def test_phone_text_splits_number_and_note():
+    assert split_phone("844-333-5248 (toll-free, NW PA CareerLink)") == (
+        "844-333-5248", "toll-free, NW PA CareerLink")
+    assert split_phone("(610) 723-1220") == ("(610) 723-1220", None)
+    assert split_phone("see website") is None
