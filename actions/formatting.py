@@ -65,7 +65,8 @@ def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
     has_more = total > len(hits)
     options = f"Reply 1-{len(hits)} for details" + (", MORE for more" if has_more else "") \
         + ", COACH for a person."
-    text = "\n\n".join([head, *blocks, options])
+    # Single newlines: Rasa's REST channel splits a text into separate messages at blank lines.
+    text = "\n".join([head, *blocks, options])
     return text, payload(hits, quick_replies(len(hits), has_more))
 
 

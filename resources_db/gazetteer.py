@@ -19,7 +19,7 @@ EVERYDAY_WORDS = {
     "mammoth", "manor", "marble", "mars", "midway", "mills", "oaks", "palm", "paradise", "park",
     "pillow", "plains", "plum", "presto", "queen", "ravine", "springs", "temple", "trainer",
     "union", "united", "venus", "wall", "white", "wood", "ono", "rew", "rea", "penn", "center",
-    "wb", "pitt", "good spring", "new park",
+    "wb", "pitt", "good spring", "new park", "transfer",
 }
 
 LOOKUP_PATH = Path("data/nlu/lookups/location.yml")
@@ -28,6 +28,8 @@ LOOKUP_PATH = Path("data/nlu/lookups/location.yml")
 def location_lookup_names() -> list[str]:
     names = {n.lower() for n in geo.place_names()}
     names -= EVERYDAY_WORDS
+    # Other states are extracted too, so the bot can say they are outside Pennsylvania.
+    names |= geo.US_STATES
     # Longest first: the engine's regex alternation then prefers "erie county" over "erie".
     return sorted(names, key=lambda n: (-len(n), n))
 

@@ -213,5 +213,6 @@ def place_names() -> list[str]:
     names = set(g.town_display.values())
     names.update(c for c in PA_COUNTIES)
     names.update(f"{c} County" for c in PA_COUNTIES)
+    names.update(f"{c} Co" for c in PA_COUNTIES)
     names.update(PLACE_VARIANTS)
     return sorted(names)

@@ -37,10 +37,10 @@ system_deps() {
 
 stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
 
-# make_venv DIR LOCK LABEL PIP_ARGS...
+# make_venv DIR LOCK LABEL PIP_ARGS...   (rebuilt when the lock changes)
 make_venv() {
   local dir="$1" lock="$2" label="$3"; shift 3
-  local want; want="$(stamp_of "$lock" pyproject.toml)"
+  local want; want="$(stamp_of "$lock")"
   if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$want" ]; then return 0; fi
   local n; n=$(grep -cvE '^\s*(#|$)' "$lock")
   local log="$LOG_DIR/setup-$(basename "$dir").log" start=$SECONDS
@@ -66,6 +66,7 @@ make_venv() {
 
 app_venv() {
   make_venv .venv requirements/app.lock "app env"
+  # Our own package (editable, for the `navigator` script); cheap, so always refreshed.
   .venv/bin/pip install -q --no-deps --no-build-isolation -e . >>"$LOG_DIR/setup-.venv.log" 2>&1 \
     || { tail -20 "$LOG_DIR/setup-.venv.log"; exit 1; }
 }

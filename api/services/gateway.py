@@ -40,4 +40,19 @@ class Gateway:
             # No message text or address in logs: only the pseudonymous id and the error kind.
             log.warning("engine unavailable for %s: %s", conversation, error)
             return [BotMessage(text=ENGINE_DOWN_REPLY)]
-        return replies or [BotMessage(text="Sorry, I didn't get that. Text COACH for a person.")]
+        return attach_payloads(replies) or [
+            BotMessage(text="Sorry, I didn't get that. Text COACH for a person.")]
+
+
+def attach_payloads(messages: list[BotMessage]) -> list[BotMessage]:
+    """Rasa sends an utterance's custom payload as a message of its own, after the text:
+    put it back on the text it belongs to, so channels render one reply with its options."""
+    merged: list[BotMessage] = []
+    for message in messages:
+        if message.text is None and message.custom is not None and merged \
+                and merged[-1].custom is None:
+            merged[-1] = BotMessage(text=merged[-1].text, custom=message.custom,
+                                    buttons=merged[-1].buttons)
+        else:
+            merged.append(message)
+    return merged
