@@ -54,7 +54,8 @@ make_venv() {
   # pip prints one 'Collecting' line per package: report progress from its log while it runs.
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
-    say "$label: $(grep -cE '^(Collecting|Processing)' "$log" || true)/$n packages fetched, $((SECONDS - start)) s"
+    local got; got=$(grep -cE '^(Collecting|Processing)' "$log" || true); [ "$got" -gt "$n" ] && got=$n
+    say "$label: $got/$n packages fetched, $((SECONDS - start)) s"
   done
   wait "$pid" || status=$?
   if [ "$status" != 0 ]; then

@@ -1,0 +1,96 @@
+"""The real rasa-sdk action server, driven over HTTP with tracker JSON as Rasa sends it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.conftest import free_port
+from tests.conftest import ROOT, careerlink_seed_rows
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def action_server(seeded_db_url: str):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=seeded_db_url, ACTION_PORT=str(port))
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "navigator"), "serve", "actions"],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(proc.stdout.read().decode(errors="replace")[-3000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def tracker_json(**slots) -> dict:
+    body = json.loads((FIXTURES / "search_jobs_erie.json").read_text())
+    body["tracker"]["slots"].update(slots)
+    for event in body["tracker"]["events"]:
+        if event["event"] == "slot" and event["name"] in slots:
+            event["value"] = slots[event["name"]]
+    return body
+
+
+def run_action(url: str, body: dict) -> dict:
+    response = httpx.post(f"{url}/webhook", json=body, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_job_search_in_erie_lists_the_nearest_real_offices(action_server):
+    result = run_action(action_server, tracker_json())
+    [reply] = result["responses"]
+    resources = reply["custom"]["resources"]
+    assert [r["name"] for r in resources][:1] == ["PA CareerLink Warren"]
+    assert {r["name"] for r in resources} <= {row["name"] for row in careerlink_seed_rows()}
+    assert "1. PA CareerLink Warren" in reply["text"] and "COACH" in reply["text"]
+    assert "\n\n" not in reply["text"]  # Rasa's REST channel would split the reply there
+
+
+def test_careerlink_search_by_zip_in_north_philadelphia(action_server):
+    result = run_action(action_server, tracker_json(location="19140", need="careerlink"))
+    [reply] = result["responses"]
+    assert reply["custom"]["resources"][0]["name"].startswith("PA CareerLink North Philadelphia")
+
+
+def validation_body(location: str) -> dict:
+    body = tracker_json(location=location)
+    body["next_action"] = "validate_resource_search_form"
+    body["tracker"]["active_loop"] = {"name": "resource_search_form"}
+    return body
+
+
+def test_a_misspelled_place_is_refused_with_a_suggestion(action_server):
+    result = run_action(action_server, validation_body("Eire"))
+    slot = next(e for e in result["events"] if e.get("name") == "location")
+    assert slot["value"] is None  # the form asks again instead of searching a wrong place
+    assert "Erie County" in result["responses"][0]["text"]
+
+
+def test_a_zip_outside_pennsylvania_is_explained(action_server):
+    result = run_action(action_server, validation_body("44101"))
+    assert "not Pennsylvania" in result["responses"][0]["text"]
+
+
+def test_a_valid_place_is_normalised(action_server):
+    result = run_action(action_server, validation_body("philly"))
+    slot = next(e for e in result["events"] if e.get("name") == "location")
+    assert slot["value"] == "Philadelphia"
+    assert result["responses"] == []
