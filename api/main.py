@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.routers import chat, health, site, sms
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = FastAPI(title="Recovery-to-Work Navigator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    if settings.widget_origins:
+        # Only the configured host sites may call the chat API from a browser; no cookies.
+        app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins,
+                           allow_methods=["POST"], allow_headers=["Content-Type"])
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(sms.router)

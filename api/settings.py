@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     twilio_auth_token: str = DEV_SECRETS["twilio_auth_token"]
 
     max_message_chars: int = 1600
+    # Host sites allowed to embed the web chat widget (comma-separated origins).
+    widget_allowed_origins: str = ""
+
+    @property
+    def widget_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.widget_allowed_origins.split(",") if o.strip()]
 
     @property
     def rasa_url(self) -> str:

@@ -26,3 +26,20 @@ def test_demo_site_embeds_the_widget_with_one_script_tag(client):
     assert page.text.count("<script") == 1 and 'src="/static/widget.js"' in page.text
     widget = client.get("/static/widget.js")
     assert widget.status_code == 200 and "/chat/messages" in widget.text
+
+
+def test_only_configured_sites_may_embed_the_chat(settings_engine_down):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    settings = settings_engine_down.model_copy(
+        update={"widget_allowed_origins": "https://recovery.example.org"})
+    with TestClient(create_app(settings)) as c:
+        preflight = {"Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "content-type"}
+        allowed = c.options("/chat/messages",
+                            headers={"Origin": "https://recovery.example.org", **preflight})
+        other = c.options("/chat/messages", headers={"Origin": "https://evil.example", **preflight})
+    assert allowed.headers.get("access-control-allow-origin") == "https://recovery.example.org"
+    assert "access-control-allow-origin" not in other.headers
