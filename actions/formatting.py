@@ -32,13 +32,21 @@ def quick_replies(n_results: int, has_more: bool) -> list[dict[str, str]]:
     return replies
 
 
+def distance_text(hit: ResourceHit) -> str | None:
+    """'12.3 mi', or 'about 12 mi' from a centroid; nothing when a centroid says ~0 mi."""
+    if hit.distance_mi is None:
+        return None
+    if not hit.distance_approximate:
+        return f"{hit.distance_mi:g} mi"
+    return f"about {round(hit.distance_mi)} mi" if hit.distance_mi >= 1 else None
+
+
 def _line(index: int, hit: ResourceHit) -> str:
     parts = [f"{index}. {hit.name}"]
     if hit.demo:
         parts[0] += " [DEMO]"
     where = hit.town or (f"{hit.county} County" if hit.county else None)
-    details = [d for d in (where, hit.phone,
-                           f"{hit.distance_mi:g} mi" if hit.distance_mi is not None else None) if d]
+    details = [d for d in (where, hit.phone, distance_text(hit)) if d]
     if details:
         parts.append(" - ".join(details))
     parts.append(WHY_IT_FITS.get(hit.need, ""))
@@ -48,26 +56,55 @@ def _line(index: int, hit: ResourceHit) -> str:
 
 
 def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
-                   ) -> tuple[str, dict[str, Any]]:
-    """Text listing at most 3 results compactly, then the options; and the custom payload."""
+                   offset: int = 0) -> tuple[str, dict[str, Any]]:
+    """Text listing at most 3 results compactly, then the options; and the custom payload.
+
+    `offset` > 0 is a "MORE" page: numbering restarts at 1 so "2" always means the 2nd shown.
+    """
     hits = hits[:MAX_RESULTS]
     label = NEED_LABELS.get(need, need)
     if not hits:
-        text = (f"I couldn't find {label} near {place.name} yet. "
-                "Text COACH to reach a person, or call PA 211 (dial 211).")
+        if offset:
+            text = (f"That's all the {label} I have near {place.name}. "
+                    "Text COACH to reach a person, or call PA 211 (dial 211).")
+        else:
+            text = (f"I couldn't find {label} near {place.name} yet. "
+                    "Text COACH to reach a person, or call PA 211 (dial 211).")
         return text, payload([], quick_replies(0, False))
     nearest_is_far = hits[0].distance_mi is not None and hits[0].distance_mi > 25
-    head = f"Closest {label} to {place.name}:"
-    if nearest_is_far:
+    if offset:
+        head = f"More {label} near {place.name}:"
+    elif nearest_is_far:
         head = (f"There's no office in {place.county} County in my directory yet. "
                 f"Nearest {label} to {place.name}:")
+    else:
+        head = f"Closest {label} to {place.name}:"
     blocks = [_line(i, h) for i, h in enumerate(hits, start=1)]
-    has_more = total > len(hits)
+    has_more = total > offset + len(hits)
     options = f"Reply 1-{len(hits)} for details" + (", MORE for more" if has_more else "") \
         + ", COACH for a person."
     # Single newlines: Rasa's REST channel splits a text into separate messages at blank lines.
     text = "\n".join([head, *blocks, options])
     return text, payload(hits, quick_replies(len(hits), has_more))
+
+
+def format_details(hit: ResourceHit) -> tuple[str, dict[str, Any]]:
+    """Everything a person needs to contact one resource, and where the facts came from."""
+    lines = [hit.name + (" [DEMO]" if hit.demo else "")]
+    if hit.address:
+        lines.append(hit.address)
+    elif hit.town:
+        lines.append(f"{hit.town}, PA" + (f" ({hit.county} County)" if hit.county else ""))
+    lines.append(f"Phone: {hit.phone}" if hit.phone else "Phone: not in my directory")
+    if hit.description:
+        lines.append(hit.description)
+    if hit.url:
+        lines.append(hit.url)
+    if hit.verified:
+        lines.append(f"Info from {hit.verified}: please call to confirm before you go.")
+    lines.append("Reply MORE for other places, COACH for a person.")
+    return "\n".join(lines), payload([hit], [{"title": "More", "payload": "MORE"},
+                                             {"title": "Talk to a coach", "payload": "COACH"}])
 
 
 def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: bool = False,
@@ -76,5 +113,5 @@ def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: 
     for h in hits:
         d = asdict(h)
         resources.append({k: d[k] for k in ("id", "need", "name", "county", "distance_mi", "demo",
-                                            "town", "address", "phone", "verified")})
+                                            "town", "address", "phone", "verified", "url")})
     return {"resources": resources, "quick_replies": replies, "handoff": handoff, "crisis": crisis}

@@ -1,20 +1,49 @@
-"""action_search_resources: search the directory for the current need near the location."""
+"""Directory search actions: the first page of results, MORE, and details on result N."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import directory
-from actions.formatting import MAX_RESULTS, format_results
+from actions.formatting import MAX_RESULTS, format_details, format_results
 from actions.location import pick_location, place_problem_reply
 from resources_db import geo
-from resources_db.search import search_services
+from resources_db.search import get_resource, search_services
 
 DEFAULT_NEED = "jobs"
+ORDINALS = {"first": 1, "second": 2, "third": 3}
+
+
+def _place_or_ask(dispatcher: CollectingDispatcher, tracker: Tracker) -> geo.Place | None:
+    text = pick_location(tracker.get_slot("location"))
+    if text is None:
+        dispatcher.utter_message(response="utter_ask_location")
+        return None
+    try:
+        return geo.resolve_place(text)
+    except geo.PlaceError as error:
+        dispatcher.utter_message(text=place_problem_reply(error))
+        return None
+
+
+def search_page(dispatcher: CollectingDispatcher, tracker: Tracker,
+                offset: int) -> list[dict[str, Any]]:
+    """List one page of results for the current need and place; remember what was shown."""
+    place = _place_or_ask(dispatcher, tracker)
+    if place is None:
+        return []
+    need = tracker.get_slot("need") or DEFAULT_NEED
+    with directory.session() as session:
+        result = search_services(session, need, place, limit=MAX_RESULTS, offset=offset)
+    reply, custom = format_results(need, place, result.hits, result.total, offset=offset)
+    dispatcher.utter_message(text=reply, json_message=custom)
+    return [SlotSet("result_ids", [h.id for h in result.hits] or None),
+            SlotSet("result_offset", float(offset))]
 
 
 class ActionSearchResources(Action):
@@ -23,18 +52,63 @@ class ActionSearchResources(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
+        return search_page(dispatcher, tracker, offset=0)
+
+
+class ActionMoreResults(Action):
+    def name(self) -> str:
+        return "action_more_results"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("result_offset") is None:
+            dispatcher.utter_message(text="Tell me what you're looking for first, like: "
+                                          "jobs in Erie.")
+            return []
+        return search_page(dispatcher, tracker,
+                           offset=int(tracker.get_slot("result_offset")) + MAX_RESULTS)
+
+
+def result_index(value: Any) -> int | None:
+    """'2', '#2', 'second' -> 1 (a 0-based index); None when it is not a choice."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower().lstrip("#")
+    number = ORDINALS.get(value) or (int(value) if value.isdigit() else None)
+    return number - 1 if number else None
+
+
+class ActionResultDetails(Action):
+    def name(self) -> str:
+        return "action_result_details"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        ids = tracker.get_slot("result_ids") or []
+        index = result_index(tracker.get_slot("result_number"))
+        if not ids:
+            dispatcher.utter_message(text="I haven't listed anything yet. Tell me what you're "
+                                          "looking for, like: jobs in Erie.")
+            return []
+        if index is None or not 0 <= index < len(ids):
+            dispatcher.utter_message(text=f"Reply with a number from 1 to {len(ids)}, "
+                                          "MORE for more, or COACH for a person.")
+            return [SlotSet("result_number", None)]
+        place = None
+        if (text := pick_location(tracker.get_slot("location"))) is not None:
+            try:
+                place = geo.resolve_place(text)
+            except geo.PlaceError:
+                place = None
         need = tracker.get_slot("need") or DEFAULT_NEED
-        text = pick_location(tracker.get_slot("location"))
-        if text is None:
-            dispatcher.utter_message(response="utter_ask_location")
-            return []
-        try:
-            place = geo.resolve_place(text)
-        except geo.PlaceError as error:
-            dispatcher.utter_message(text=place_problem_reply(error))
-            return []
         with directory.session() as session:
-            result = search_services(session, need, place, limit=MAX_RESULTS)
-        reply, custom = format_results(need, place, result.hits, result.total)
-        dispatcher.utter_message(text=reply, json_message=custom)
-        return []
+            hit = get_resource(session, ids[index], need, place)
+        if hit is None:  # removed from the directory since it was listed
+            dispatcher.utter_message(text="Sorry, that listing is no longer in my directory. "
+                                          "Reply MORE for other places.")
+            return [SlotSet("result_number", None)]
+        text, custom = format_details(hit)
+        dispatcher.utter_message(text=text, json_message=custom)
+        return [SlotSet("result_number", None)]

@@ -29,12 +29,25 @@ class ResourceHit:
     statewide: bool
     verified: str | None  # the source's date as stated ("2022-07-30", "c. 2017", "undated")
     source_url: str | None
+    description: str | None = None
+    url: str | None = None
+    # True when the distance is measured from a zip/town/county centroid, not the building.
+    distance_approximate: bool = True
 
 
 @dataclass(frozen=True)
 class SearchResult:
     hits: list[ResourceHit]
     total: int
+
+
+# Everything _hit() reads, loaded up front (one query per relation, not per row).
+_LOAD_FOR_HIT = (
+    selectinload(Service.phones),
+    selectinload(Service.service_at_locations)
+    .selectinload(ServiceAtLocation.location)
+    .selectinload(Location.addresses),
+)
 
 
 def _services_for_need(need: str):
@@ -46,12 +59,7 @@ def _services_for_need(need: str):
     return (
         select(Service)
         .where(Service.id.in_(tagged), Service.status == "active")
-        .options(
-            selectinload(Service.phones),
-            selectinload(Service.service_at_locations)
-            .selectinload(ServiceAtLocation.location)
-            .selectinload(Location.addresses),
-        )
+        .options(*_LOAD_FOR_HIT)
     )
 
 
@@ -71,7 +79,9 @@ def _hit(service: Service, need: str, place: Place | None) -> ResourceHit:
         address=street if address and address.address_1 else None,
         phone=service.phones[0].number if service.phones else None,
         distance_mi=distance, demo=service.is_demo, statewide=service.is_statewide,
-        verified=service.source_date, source_url=service.source_url)
+        verified=service.source_date, source_url=service.source_url,
+        description=service.description, url=service.url,
+        distance_approximate=location.coordinates_approximate if location else True)
 
 
 def search_services(session: Session, need: str, place: Place | None = None,
@@ -87,3 +97,10 @@ def search_services(session: Session, need: str, place: Place | None = None,
 
     hits.sort(key=rank)
     return SearchResult(hits=hits[offset : offset + limit], total=len(hits))
+
+
+def get_resource(session: Session, service_id: str, need: str,
+                 place: Place | None = None) -> ResourceHit | None:
+    service = session.scalars(
+        select(Service).where(Service.id == service_id).options(*_LOAD_FOR_HIT)).first()
+    return _hit(service, need, place) if service else None

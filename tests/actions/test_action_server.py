@@ -94,3 +94,35 @@ def test_a_valid_place_is_normalised(action_server):
     slot = next(e for e in result["events"] if e.get("name") == "location")
     assert slot["value"] == "Philadelphia"
     assert result["responses"] == []
+
+
+def test_more_lists_the_next_three(action_server):
+    first = run_action(action_server, tracker_json())
+    shown = [r["id"] for r in first["responses"][0]["custom"]["resources"]]
+    body = tracker_json(result_offset=0.0, result_ids=shown)
+    body["next_action"] = "action_more_results"
+    more = run_action(action_server, body)
+    [reply] = more["responses"]
+    assert reply["text"].startswith("More")
+    next_ids = [r["id"] for r in reply["custom"]["resources"]]
+    assert len(next_ids) == 3 and not set(next_ids) & set(shown)
+    offset = next(e for e in more["events"] if e["name"] == "result_offset")
+    assert offset["value"] == 3.0
+
+
+def test_details_on_result_two_names_that_office(action_server):
+    first = run_action(action_server, tracker_json())
+    listed = first["responses"][0]["custom"]["resources"]
+    body = tracker_json(result_ids=[r["id"] for r in listed], result_number="2",
+                        result_offset=0.0)
+    body["next_action"] = "action_result_details"
+    [reply] = run_action(action_server, body)["responses"]
+    assert reply["text"].startswith(listed[1]["name"])
+    assert reply["custom"]["resources"][0]["id"] == listed[1]["id"]
+
+
+def test_details_on_a_number_not_listed_says_which_numbers_work(action_server):
+    body = tracker_json(result_ids=["a", "b", "c"], result_number="7")
+    body["next_action"] = "action_result_details"
+    [reply] = run_action(action_server, body)["responses"]
+    assert "1 to 3" in reply["text"]

@@ -35,7 +35,7 @@ def test_demo_records_are_marked_in_text_and_payload():
 def test_far_results_say_there_is_no_local_office():
     text, _ = format_results("jobs", ERIE, [hit(1, distance=49.2)], total=1)
     assert "no office in Erie County" in text
-    assert "49.2 mi" in text
+    assert "about 49 mi" in text
 
 
 def test_source_date_is_shown_so_people_call_to_confirm():
@@ -47,3 +47,31 @@ def test_no_results_points_to_a_person():
     text, custom = format_results("careerlink", ERIE, [], total=0)
     assert "COACH" in text and "211" in text
     assert custom["resources"] == []
+
+
+def test_centroid_distances_are_rounded_and_said_to_be_approximate():
+    text, _ = format_results("jobs", ERIE, [hit(1, distance=0.0), hit(2, distance=12.3),
+                                            hit(3, distance=4.25, distance_approximate=False)],
+                             total=3)
+    assert "0 mi" not in text  # a town centroid compared with itself says nothing useful
+    assert "about 12 mi" in text and "4.25 mi" in text
+
+
+def test_more_page_restarts_numbering_and_knows_the_end():
+    text, custom = format_results("jobs", ERIE, [hit(4), hit(5)], total=5, offset=3)
+    assert text.startswith("More") and "1. Office 4" in text and "2. Office 5" in text
+    assert "MORE" not in text  # nothing after these
+    done, _ = format_results("jobs", ERIE, [], total=5, offset=6)
+    assert "That's all" in done
+
+
+def test_details_give_contact_and_provenance():
+    from actions.formatting import format_details
+
+    text, custom = format_details(hit(1, address="1 Main St, Erie, PA 16501",
+                                      description="Free job search help."))
+    assert "1 Main St, Erie, PA 16501" in text and "Phone: 814-555-0100" in text
+    assert "Info from 2022-07-30" in text
+    assert [r["id"] for r in custom["resources"]] == ["id-1"]
+    no_phone, _ = format_details(hit(2, phone=None))
+    assert "Phone: not in my directory" in no_phone

@@ -144,3 +144,19 @@ def test_rasa_never_sees_the_phone_number(system):
     assert senders, "the tracker store recorded no conversation"
     assert not any("8145550177" in s or "8145550142" in s or "client-" in s for s in senders)
     assert any(s.startswith("sms-") for s in senders) and any(s.startswith("web-") for s in senders)
+
+
+def listing_of(messages: list[dict]) -> dict:
+    return next(m for m in messages if m.get("custom") and m["custom"].get("resources"))
+
+
+def test_more_then_a_number_gives_details_of_that_result(system):
+    first = listing_of(chat(system, "client-more-00001", "need work near erie"))
+    more = listing_of(chat(system, "client-more-00001", "MORE"))
+    first_ids = {r["id"] for r in first["custom"]["resources"]}
+    more_resources = more["custom"]["resources"]
+    assert more_resources and not first_ids & {r["id"] for r in more_resources}
+    details = listing_of(chat(system, "client-more-00001", "2"))
+    assert details["custom"]["resources"][0]["id"] == more_resources[1]["id"]
+    assert details["text"].startswith(more_resources[1]["name"])
+    assert "call to confirm" in details["text"]
