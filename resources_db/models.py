@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from resources_db.db import Base
@@ -20,9 +20,11 @@ class Organization(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    alternate_name: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(255))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     services: Mapped[list[Service]] = relationship(back_populates="organization")
 
@@ -33,9 +35,15 @@ class Service(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
+    alternate_name: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), default="active")
+    application_process: Mapped[str | None] = mapped_column(Text)
+    fees_description: Mapped[str | None] = mapped_column(Text)
+    eligibility_description: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # HSDS assured_date: when the facts were last confirmed. For seed rows this is the source's
     # own date (parsed when it is a date), which coaches must read as a freshness warning.
     assured_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -51,6 +59,10 @@ class Service(Base):
     organization: Mapped[Organization] = relationship(back_populates="services")
     phones: Mapped[list[Phone]] = relationship(back_populates="service")
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="service")
+    schedules: Mapped[list[Schedule]] = relationship(back_populates="service")
+    languages: Mapped[list[Language]] = relationship(back_populates="service")
+    cost_options: Mapped[list[CostOption]] = relationship(back_populates="service")
+    service_areas: Mapped[list[ServiceArea]] = relationship(back_populates="service")
 
 
 class Location(Base):
@@ -60,6 +72,8 @@ class Location(Base):
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), index=True)
     location_type: Mapped[str] = mapped_column(String(20), default="physical")
     name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    transportation: Mapped[str | None] = mapped_column(Text)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     # True when the coordinates are a zip/town/county centroid, not the building.
@@ -100,7 +114,11 @@ class Phone(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), index=True)
     number: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str | None] = mapped_column(String(20))
+    type: Mapped[str | None] = mapped_column(String(20))  # HSDS: text, voice, fax, cell, ...
     description: Mapped[str | None] = mapped_column(Text)
 
     service: Mapped[Service | None] = relationship(back_populates="phones")
@@ -137,3 +155,112 @@ class Attribute(Base):
     value: Mapped[str | None] = mapped_column(String(255))
 
     taxonomy_term: Mapped[TaxonomyTerm] = relationship()
+
+
+class Schedule(Base):
+    """HSDS schedule, weekly opening hours (RFC 5545 style byday, local America/New_York)."""
+
+    __tablename__ = "schedule"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("location.id"), index=True)
+    freq: Mapped[str | None] = mapped_column(String(10))  # "WEEKLY"
+    byday: Mapped[str | None] = mapped_column(String(50))  # "MO,TU,WE"
+    opens_at: Mapped[dt.time | None] = mapped_column()
+    closes_at: Mapped[dt.time | None] = mapped_column()
+    timezone: Mapped[str | None] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service | None] = relationship(back_populates="schedules")
+
+
+class Language(Base):
+    __tablename__ = "language"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(20))  # ISO 639
+    note: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service | None] = relationship(back_populates="languages")
+
+
+class CostOption(Base):
+    __tablename__ = "cost_option"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    option: Mapped[str | None] = mapped_column(String(255))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+    amount_description: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service] = relationship(back_populates="cost_options")
+
+
+class ServiceArea(Base):
+    """Where a service is offered; for us, usually a list of counties (name = county)."""
+
+    __tablename__ = "service_area"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(255), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    extent_type: Mapped[str | None] = mapped_column(String(20))
+
+    service: Mapped[Service | None] = relationship(back_populates="service_areas")
+
+
+class Metadata(Base):
+    """HSDS metadata: who changed what, when (import, verification, edits)."""
+
+    __tablename__ = "metadata"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(36), index=True)
+    resource_type: Mapped[str] = mapped_column(String(50))
+    last_action_date: Mapped[dt.date] = mapped_column(Date)
+    last_action_type: Mapped[str] = mapped_column(String(50))
+    field_name: Mapped[str] = mapped_column(String(100), default="")
+    previous_value: Mapped[str] = mapped_column(Text, default="")
+    replacement_value: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(255), default="")
+
+
+class JobPosting(Base):
+    """A job opening, following schema.org JobPosting (not part of HSDS)."""
+
+    __tablename__ = "job_posting"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    identifier: Mapped[str | None] = mapped_column(String(255))  # the publisher's own id
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    hiring_organization: Mapped[str] = mapped_column(String(255))
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"))
+    street_address: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100), index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    coordinates_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    base_salary_min: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+    base_salary_max: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+    salary_currency: Mapped[str | None] = mapped_column(String(3))
+    salary_unit: Mapped[str | None] = mapped_column(String(10))  # HOUR, WEEK, MONTH, YEAR
+    work_hours: Mapped[str | None] = mapped_column(String(255))  # "2nd shift, 3pm-11pm"
+    employment_type: Mapped[str | None] = mapped_column(String(50))  # FULL_TIME, PART_TIME...
+    date_posted: Mapped[dt.date | None] = mapped_column(Date)
+    valid_through: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    how_to_apply: Mapped[str | None] = mapped_column(Text)
+    apply_url: Mapped[str | None] = mapped_column(String(1000))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    recovery_friendly: Mapped[bool] = mapped_column(Boolean, default=False)
+    second_chance: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    source_date: Mapped[str | None] = mapped_column(String(100))

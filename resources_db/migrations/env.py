@@ -11,6 +11,10 @@ config = context.config
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations recreate tables; SQLite would refuse to drop referenced ones.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=True)  # batch mode: SQLite cannot ALTER most things
         with context.begin_transaction():
