@@ -14,11 +14,17 @@ from resources_db.search import ResourceHit
 NEED_LABELS = {
     "jobs": "places that help with finding a job",
     "careerlink": "PA CareerLink offices",
+    "housing": "recovery housing help",
+    "childcare": "child care help",
+    "transit": "transit and ride services",
 }
 
 WHY_IT_FITS = {
     "jobs": "free job search help, resumes, training",
     "careerlink": "free career center: job search, resumes, training (WIOA)",
+    "housing": "recovery housing",
+    "childcare": "Child Care Works: help paying for child care",
+    "transit": "buses, shared ride or medical rides",
 }
 
 MAX_RESULTS = 3
@@ -46,7 +52,7 @@ def _line(index: int, hit: ResourceHit) -> str:
     if hit.demo:
         parts[0] += " [DEMO]"
     where = hit.town or (f"{hit.county} County" if hit.county else None)
-    details = [d for d in (where, hit.phone, distance_text(hit)) if d]
+    details = [d for d in (where, hit.phone, hit.coverage or distance_text(hit)) if d]
     if details:
         parts.append(" - ".join(details))
     parts.append(WHY_IT_FITS.get(hit.need, ""))
@@ -71,11 +77,14 @@ def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
             text = (f"I couldn't find {label} near {place.name} yet. "
                     "Text COACH to reach a person, or call PA 211 (dial 211).")
         return text, payload([], quick_replies(0, False))
-    nearest_is_far = hits[0].distance_mi is not None and hits[0].distance_mi > 25
+    nearest_is_far = (hits[0].coverage is None and hits[0].distance_mi is not None
+                      and hits[0].distance_mi > 25)
     if offset:
         head = f"More {label} near {place.name}:"
+    elif hits[0].statewide:
+        head = f"I have nothing local near {place.name} yet. Statewide {label}:"
     elif nearest_is_far:
-        head = (f"There's no office in {place.county} County in my directory yet. "
+        head = (f"I have nothing in {place.county} County yet. "
                 f"Nearest {label} to {place.name}:")
     else:
         head = f"Closest {label} to {place.name}:"
@@ -113,5 +122,6 @@ def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: 
     for h in hits:
         d = asdict(h)
         resources.append({k: d[k] for k in ("id", "need", "name", "county", "distance_mi", "demo",
-                                            "town", "address", "phone", "verified", "url")})
+                                            "town", "address", "phone", "verified", "url",
+                                            "coverage", "statewide")})
     return {"resources": resources, "quick_replies": replies, "handoff": handoff, "crisis": crisis}

@@ -33,6 +33,8 @@ class ResourceHit:
     url: str | None = None
     # True when the distance is measured from a zip/town/county centroid, not the building.
     distance_approximate: bool = True
+    # "serves Erie County" when the service covers the person's county, "statewide", or None.
+    coverage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class SearchResult:
 # Everything _hit() reads, loaded up front (one query per relation, not per row).
 _LOAD_FOR_HIT = (
     selectinload(Service.phones),
+    selectinload(Service.service_areas),
     selectinload(Service.service_at_locations)
     .selectinload(ServiceAtLocation.location)
     .selectinload(Location.addresses),
@@ -70,18 +73,33 @@ def _hit(service: Service, need: str, place: Place | None) -> ResourceHit:
     if place and location and location.latitude is not None and location.longitude is not None:
         distance = round(haversine_miles(place.latitude, place.longitude,
                                          location.latitude, location.longitude), 1)
+    coverage = None
+    if service.is_statewide:
+        coverage = "statewide"
+    elif place and any(a.name == place.county for a in service.service_areas):
+        coverage = f"serves {place.county} County"
     street = ", ".join(filter(None, [address.address_1, address.city, "PA", address.postal_code])) \
         if address else None
+    areas = [a.name for a in service.service_areas if a.name]
     return ResourceHit(
         id=service.id, need=need, name=service.name,
         town=address.city if address and address.city else None,
-        county=address.region if address else None,
+        county=(address.region if address and address.region else
+                (areas[0] if len(areas) == 1 else None)),
         address=street if address and address.address_1 else None,
         phone=service.phones[0].number if service.phones else None,
         distance_mi=distance, demo=service.is_demo, statewide=service.is_statewide,
         verified=service.source_date, source_url=service.source_url,
         description=service.description, url=service.url,
-        distance_approximate=location.coordinates_approximate if location else True)
+        distance_approximate=location.coordinates_approximate if location else True,
+        coverage=coverage)
+
+
+def _rank_distance(hit: ResourceHit) -> float:
+    """Serving the person's county counts as here; no location at all goes last."""
+    if hit.coverage and hit.coverage.startswith("serves"):
+        return 0.0
+    return hit.distance_mi if hit.distance_mi is not None else float("inf")
 
 
 def search_services(session: Session, need: str, place: Place | None = None,
@@ -91,9 +109,9 @@ def search_services(session: Session, need: str, place: Place | None = None,
     by_verified = {s.id: s.assured_date or dt.date.min for s in services}
 
     def rank(h: ResourceHit):
-        # Local records by distance; statewide ones after them; newest verification first on ties.
-        return (h.statewide, h.distance_mi if h.distance_mi is not None else float("inf"),
-                -by_verified[h.id].toordinal())
+        # Local records by distance; statewide ones after them; newest verification first on
+        # ties; then name and id, so every database returns the same order.
+        return (h.statewide, _rank_distance(h), -by_verified[h.id].toordinal(), h.name, h.id)
 
     hits.sort(key=rank)
     return SearchResult(hits=hits[offset : offset + limit], total=len(hits))

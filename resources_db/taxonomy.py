@@ -16,6 +16,21 @@ NEEDS: dict[str, str] = {
     "crisis": "Crisis and overdose help lines",
     "vocational_rehab": "Office of Vocational Rehabilitation (OVR) services",
     "training": "Job training and education funding",
+    "treatment_referral": "Drug and alcohol treatment referral lines",
+    "recovery_support": "Recovery community organizations and recovery hubs",
+    "unemployment": "Unemployment compensation help",
+    "information": "General information and referral (PA 211)",
+}
+
+# Filters HSDS has no column for, as attributes (code -> description). Values are strings:
+# "true"/"false", a gender ("women", "men", "any"), or a cost ("free", "sliding_scale", "paid").
+FILTERS: dict[str, str] = {
+    "mat_friendly": "Accepts people on medication for opioid use disorder (MAT/MOUD)",
+    "gender_served": "Who the service is for: women, men or any",
+    "accepts_people_with_records": "Accepts people with a criminal record",
+    "cost": "free, sliding_scale or paid",
+    "evening_hours": "Open or answering on weekday evenings",
+    "weekend_hours": "Open or answering on weekends",
 }
 
 _NAMESPACE = uuid.UUID(TAXONOMY_ID)
@@ -26,5 +41,5 @@ def stable_id(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "|".join(parts)))
 
 
-def term_id(need: str) -> str:
-    return stable_id("need", need)
+def term_id(code: str) -> str:
+    return stable_id("need", code) if code in NEEDS else stable_id("filter", code)

@@ -34,7 +34,7 @@ def test_demo_records_are_marked_in_text_and_payload():
 
 def test_far_results_say_there_is_no_local_office():
     text, _ = format_results("jobs", ERIE, [hit(1, distance=49.2)], total=1)
-    assert "no office in Erie County" in text
+    assert "nothing in Erie County" in text
     assert "about 49 mi" in text
 
 
@@ -75,3 +75,17 @@ def test_details_give_contact_and_provenance():
     assert [r["id"] for r in custom["resources"]] == ["id-1"]
     no_phone, _ = format_details(hit(2, phone=None))
     assert "Phone: not in my directory" in no_phone
+
+
+def test_coverage_is_said_instead_of_a_distance():
+    text, custom = format_results("childcare", ERIE, [
+        hit(1, need="childcare", distance=None, coverage="serves Erie County"),
+        hit(2, need="childcare", distance=None, coverage="statewide", statewide=True)], total=2)
+    assert "serves Erie County" in text and "statewide" in text
+    assert custom["resources"][1]["statewide"] is True
+
+
+def test_only_statewide_answers_are_introduced_as_statewide():
+    text, _ = format_results("housing", ERIE, [
+        hit(1, need="housing", distance=None, coverage="statewide", statewide=True)], total=1)
+    assert text.startswith("I have nothing local near Erie yet. Statewide recovery housing help:")
