@@ -102,6 +102,24 @@ def county_key(text: str) -> str | None:
     return n if n in _gazetteer().counties else None
 
 
+# A coarse grid (0.1 degree, about 7 by 5 miles in PA) stored on every located row, so a radius
+# search is an indexed IN over a few dozen cells on SQLite and PostgreSQL alike.
+GRID_STEP = 0.1
+
+
+def grid_cell(latitude: float, longitude: float) -> int:
+    return (math.floor(latitude / GRID_STEP) + 900) * 10000 + math.floor(longitude / GRID_STEP) + 1800
+
+
+def cells_within(latitude: float, longitude: float, radius_mi: float) -> list[int]:
+    """Every grid cell that intersects the box around a point (a superset of the circle)."""
+    dlat = radius_mi / 69.0
+    dlon = radius_mi / (69.0 * max(math.cos(math.radians(latitude)), 0.01))
+    lat_cells = range(math.floor((latitude - dlat) / GRID_STEP), math.floor((latitude + dlat) / GRID_STEP) + 1)
+    lon_cells = range(math.floor((longitude - dlon) / GRID_STEP), math.floor((longitude + dlon) / GRID_STEP) + 1)
+    return [(a + 900) * 10000 + b + 1800 for a in lat_cells for b in lon_cells]
+
+
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     r = 3958.8
     p1, p2 = math.radians(lat1), math.radians(lat2)

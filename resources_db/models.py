@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from resources_db.db import Base
+from resources_db.geo import grid_cell
 
 
 class Organization(Base):
@@ -78,6 +91,7 @@ class Location(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     # True when the coordinates are a zip/town/county centroid, not the building.
     coordinates_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    grid_cell: Mapped[int | None] = mapped_column(Integer, index=True)  # see geo.grid_cell
 
     addresses: Mapped[list[Address]] = relationship(back_populates="location")
 
@@ -146,6 +160,8 @@ class Attribute(Base):
     """HSDS attribute: links any record (link_type/link_id) to a taxonomy term, with a value."""
 
     __tablename__ = "attribute"
+    # "which services have need X / filter X = v": the search's hottest lookup.
+    __table_args__ = (Index("ix_attribute_term_value_link", "taxonomy_term_id", "value", "link_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     link_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -248,6 +264,7 @@ class JobPosting(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     coordinates_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    grid_cell: Mapped[int | None] = mapped_column(Integer, index=True)
     base_salary_min: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
     base_salary_max: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
     salary_currency: Mapped[str | None] = mapped_column(String(3))
@@ -264,3 +281,15 @@ class JobPosting(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     source_url: Mapped[str | None] = mapped_column(String(1000))
     source_date: Mapped[str | None] = mapped_column(String(100))
+
+
+@event.listens_for(Location, "before_insert")
+@event.listens_for(Location, "before_update")
+@event.listens_for(JobPosting, "before_insert")
+@event.listens_for(JobPosting, "before_update")
+def _keep_grid_cell(_mapper, _connection, target) -> None:  # noqa: ANN001
+    """Whoever writes coordinates (seed, import, admin edit), the grid cell follows."""
+    if target.latitude is not None and target.longitude is not None:
+        target.grid_cell = grid_cell(target.latitude, target.longitude)
+    else:
+        target.grid_cell = None

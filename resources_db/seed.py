@@ -32,6 +32,7 @@ from resources_db.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from resources_db.schedules import parse_hours
 from resources_db.taxonomy import FILTERS, NEEDS, TAXONOMY_ID, TAXONOMY_NAME, stable_id, term_id
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pa_seed"
@@ -193,7 +194,8 @@ def _store(session: Session, r: SeedRecord, *, demo: bool = False) -> str:
         source_url=r.source_url, source_date=r.source_date or "undated",
         source_title=r.source_title, coach_notes=r.notes or None,
         is_demo=demo, is_statewide=r.statewide))
-    has_place = bool(r.street or r.city or r.zip)
+    # An office known only by its county is still placed (at the county centroid, approximate).
+    has_place = bool(r.street or r.city or r.zip or (r.county and not r.counties_served))
     if has_place:
         point = approximate_point(r.zip, r.city, r.county)
         county = r.county or _county_of(r.zip, r.city)
@@ -215,8 +217,16 @@ def _store(session: Session, r: SeedRecord, *, demo: bool = False) -> str:
                                   name=county, extent_type="county",
                                   description=f"{county} County"))
     if r.hours:
-        session.merge(Schedule(id=stable_id("schedule", sid), service_id=sid,
-                               description=r.hours, timezone="America/New_York"))
+        # Structured weekly hours where the text states them (for "open now"); the text itself
+        # is always kept as the description.
+        parsed = parse_hours(r.hours) or [None]
+        for i, hours in enumerate(parsed):
+            session.merge(Schedule(
+                id=stable_id("schedule", sid, str(i)), service_id=sid, description=r.hours,
+                timezone="America/New_York", freq="WEEKLY" if hours else None,
+                byday=hours.byday if hours else None,
+                opens_at=hours.opens_at if hours else None,
+                closes_at=hours.closes_at if hours else None))
     for language in r.languages:
         session.merge(Language(id=stable_id("language", sid, language), service_id=sid,
                                name=language))

@@ -14,7 +14,7 @@ say() { printf '[setup] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 # Debian packages this project needs; later issues append to this list (postgresql, redis, chromium).
-APT_PACKAGES=(python3-venv python3-dev build-essential git curl)
+APT_PACKAGES=(python3-venv python3-dev build-essential git curl postgresql)
 
 system_deps() {
   local missing=()
@@ -26,13 +26,25 @@ system_deps() {
   command -v gcc >/dev/null && missing=("${missing[@]/build-essential}")
   command -v git >/dev/null && missing=("${missing[@]/git}")
   command -v curl >/dev/null && missing=("${missing[@]/curl}")
+  # The tests run their own throwaway server (tests/postgres.py): any initdb + pg_ctl will do.
+  compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && missing=("${missing[@]/postgresql}")
   local todo=(); for p in "${missing[@]}"; do [ -n "$p" ] && todo+=("$p"); done
   if [ ${#todo[@]} -eq 0 ]; then return 0; fi
   if ! command -v apt-get >/dev/null; then say "please install: ${todo[*]}"; exit 1; fi
   say "installing Debian packages: ${todo[*]}"
-  as_root apt-get update -qq >"$LOG_DIR/apt.log" 2>&1
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${todo[@]}" >>"$LOG_DIR/apt.log" 2>&1 \
-    || { tail -20 "$LOG_DIR/apt.log"; exit 1; }
+  # We never use Debian's own "main" cluster or its service. Without a running systemd (containers,
+  # CI), block service starts during the install so a failing init script cannot fail it; a
+  # policy-rc.d already present (Docker images have one that blocks everything) is left alone.
+  local policy=/usr/sbin/policy-rc.d added_policy="" status=0
+  if [ ! -d /run/systemd/system ] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod 755 "$policy"
+    added_policy=1
+  fi
+  as_root apt-get update -qq >"$LOG_DIR/apt.log" 2>&1 || status=$?
+  [ "$status" = 0 ] && { DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${todo[@]}" \
+    >>"$LOG_DIR/apt.log" 2>&1 || status=$?; }
+  [ -n "$added_policy" ] && as_root rm -f "$policy"
+  if [ "$status" != 0 ]; then tail -20 "$LOG_DIR/apt.log"; exit 1; fi
 }
 
 stamp_of() { cat "$@" | sha256sum | cut -c1-16; }

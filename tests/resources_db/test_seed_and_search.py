@@ -35,7 +35,8 @@ def test_every_office_has_approximate_coordinates_in_pennsylvania(db_session):
 
 def test_job_search_near_erie_lists_nearest_offices_first(db_session):
     result = search_services(db_session, "jobs", geo.resolve_place("erie"), limit=3)
-    assert result.total >= len(careerlink_seed_rows())  # CareerLink offices and OVR
+    # Nothing within 15 or 40 miles of Erie: the search widened until the page filled.
+    assert result.radius_mi == 100 and result.total >= 3
     distances = [h.distance_mi for h in result.hits]
     assert distances == sorted(distances)
     # No Erie County office is in the seed: the nearest are Warren, then Mercer (Sharon).
@@ -118,3 +119,41 @@ def test_transit_agency_in_its_own_county(db_session):
     result = search_services(db_session, "transit", geo.resolve_place("harrisburg"), limit=3)
     rabbit = next(h for h in result.hits if h.name.startswith("rabbittransit"))
     assert rabbit.coverage == "serves Dauphin County" and rabbit.county == "York"
+
+
+def test_a_radius_keeps_only_what_is_inside_it(db_session):
+    place = geo.resolve_place("harrisburg")
+    result = search_services(db_session, "careerlink", place, limit=50, radius_mi=60)
+    assert result.hits and all(h.distance_mi is not None and h.distance_mi <= 60
+                               for h in result.hits)
+    everywhere = search_services(db_session, "careerlink", None, limit=100)
+    assert everywhere.total == len(careerlink_seed_rows()) > result.total
+
+
+def test_every_careerlink_office_is_placed_even_with_only_a_county(db_session):
+    everywhere = search_services(db_session, "careerlink", geo.resolve_place("uniontown"),
+                                 limit=100)
+    fayette = next(h for h in everywhere.hits if h.name == "PA CareerLink Fayette County")
+    assert fayette.distance_mi is not None and fayette.distance_mi < 15
+
+
+def test_free_text_finds_services_by_words_in_their_description(db_session):
+    result = search_services(db_session, None, geo.resolve_place("allentown"), limit=10,
+                             text="vocational rehab")
+    assert result.hits and all("Vocational" in (h.description or "") + h.name
+                               for h in result.hits)
+    assert search_services(db_session, None, None, text="zzzznotaword").total == 0
+    # Operators and quotes people type are words, not FTS syntax errors.
+    assert search_services(db_session, None, None, text='"resume" OR -(').total >= 0
+
+
+def test_open_now_keeps_only_services_known_to_be_open(db_session):
+    import datetime as dt
+
+    saturday_3am = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
+    result = search_services(db_session, "crisis", geo.resolve_place("erie"), limit=10,
+                             open_now=True, now=saturday_3am)
+    names = {h.name for h in result.hits}
+    assert "988 Suicide & Crisis Lifeline (Pennsylvania)" in names
+    everything = search_services(db_session, "crisis", geo.resolve_place("erie"), limit=50)
+    assert result.total < everything.total  # lines without stated hours are not claimed open
