@@ -38,6 +38,13 @@ def quick_replies(n_results: int, has_more: bool) -> list[dict[str, str]]:
     return replies
 
 
+def why_it_fits(hit: ResourceHit) -> str:
+    """One line: pay, hours and second-chance for an opening; what the service does otherwise."""
+    if hit.kind == "job_posting" and hit.description:
+        return hit.description.splitlines()[0]
+    return WHY_IT_FITS.get(hit.need, "")
+
+
 def distance_text(hit: ResourceHit) -> str | None:
     """'12.3 mi', or 'about 12 mi' from a centroid; nothing when a centroid says ~0 mi."""
     if hit.distance_mi is None:
@@ -55,7 +62,7 @@ def _line(index: int, hit: ResourceHit) -> str:
     details = [d for d in (where, hit.phone, hit.coverage or distance_text(hit)) if d]
     if details:
         parts.append(" - ".join(details))
-    parts.append(WHY_IT_FITS.get(hit.need, ""))
+    parts.append(why_it_fits(hit))
     if hit.verified:
         parts.append(f"(info from {hit.verified}: call to confirm)")
     return "\n".join(p for p in parts if p)
@@ -123,5 +130,5 @@ def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: 
         d = asdict(h)
         resources.append({k: d[k] for k in ("id", "need", "name", "county", "distance_mi", "demo",
                                             "town", "address", "phone", "verified", "url",
-                                            "coverage", "statewide")})
+                                            "coverage", "statewide", "kind")})
     return {"resources": resources, "quick_replies": replies, "handoff": handoff, "crisis": crisis}

@@ -67,7 +67,8 @@ def cmd_db_seed(args: argparse.Namespace) -> int:
     say(f"seeding the directory from {seed_dir}")
     engine = make_engine(runtime_env()["DATABASE_URL"])
     with make_session_factory(engine)() as session:
-        reports = seed_all(session, seed_dir, progress=lambda m: say(f"  imported {m}"))
+        reports = seed_all(session, seed_dir, progress=lambda m: say(f"  imported {m}"),
+                           include_demo=not getattr(args, "no_demo", False))
     engine.dispose()
     say(f"seed done: {sum(r.rows for r in reports)} records")
     return 0
@@ -173,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
         .set_defaults(func=cmd_db_upgrade)
     seed = db_sub.add_parser("seed", help="import ../shared/data/pa_seed (idempotent)")
     seed.add_argument("--seed-dir", help="seed folder (default ../shared/data/pa_seed)")
+    seed.add_argument("--no-demo", action="store_true",
+                      help="skip the demo job postings and residences (flagged demo otherwise)")
     seed.set_defaults(func=cmd_db_seed)
 
     engine = sub.add_parser("engine", help="Rasa engine utilities")

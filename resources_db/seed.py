@@ -355,7 +355,8 @@ SEED_FILES: dict[str, Callable[[Path], Iterator[SeedRecord]]] = {
 
 
 def seed_all(session: Session, seed_dir: Path = DEFAULT_SEED_DIR,
-             progress: Callable[[str], None] = lambda _m: None) -> list[SeedReport]:
+             progress: Callable[[str], None] = lambda _m: None,
+             include_demo: bool = True) -> list[SeedReport]:
     unknown = sorted(p.name for p in seed_dir.glob("*.csv") if p.name not in SEED_FILES)
     if unknown:
         raise ValueError(f"no importer for seed file(s): {', '.join(unknown)}")
@@ -368,5 +369,11 @@ def seed_all(session: Session, seed_dir: Path = DEFAULT_SEED_DIR,
         n = sum(1 for record in records(path) if _store(session, record))
         progress(f"{name}: {n} rows")
         reports.append(SeedReport(name, n))
+    if include_demo:
+        from resources_db.demo import seed_demo  # demo builds on this module's _store
+
+        n = seed_demo(session)
+        progress(f"demo job postings and recovery residences (flagged demo): {n} records")
+        reports.append(SeedReport("demo", n))
     session.commit()
     return reports

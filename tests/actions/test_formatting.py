@@ -89,3 +89,11 @@ def test_only_statewide_answers_are_introduced_as_statewide():
     text, _ = format_results("housing", ERIE, [
         hit(1, need="housing", distance=None, coverage="statewide", statewide=True)], total=1)
     assert text.startswith("I have nothing local near Erie yet. Statewide recovery housing help:")
+
+
+def test_a_job_opening_says_pay_hours_and_second_chance():
+    opening = hit(1, kind="job_posting", demo=True, name="Line Cook - Kitchen (demo)",
+                  description="$15-17/hr; evenings; part time; second chance employer\nPrep.")
+    text, custom = format_results("jobs", ERIE, [opening], total=1)
+    assert "$15-17/hr; evenings; part time; second chance employer" in text
+    assert "[DEMO]" in text and custom["resources"][0]["kind"] == "job_posting"

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from resources_db.demo import demo_residences
 from resources_db.seed import DEFAULT_SEED_DIR
 from tests.api.conftest import free_port
 from tests.conftest import ROOT, careerlink_seed_rows
@@ -96,7 +97,7 @@ def test_healthz_reports_all_three_parts_up(system):
     assert body["engine"] == body["action_server"] == "up"
     seed_rows = sum(len(list(csv.DictReader(path.open(newline=""))))
                     for path in DEFAULT_SEED_DIR.glob("*.csv"))
-    assert body["database"]["services"] == seed_rows
+    assert body["database"]["services"] == seed_rows + len(list(demo_residences()))
 
 
 def test_web_chat_job_search_in_erie_names_real_offices(system):
