@@ -12,7 +12,7 @@ from resources_db.geo import Place
 from resources_db.search import ResourceHit
 
 NEED_LABELS = {
-    "jobs": "places that help with finding a job",
+    "jobs": "job openings and job help",
     "careerlink": "PA CareerLink offices",
     "housing": "recovery housing help",
     "childcare": "child care help",
@@ -63,7 +63,9 @@ def _line(index: int, hit: ResourceHit) -> str:
     if details:
         parts.append(" - ".join(details))
     parts.append(why_it_fits(hit))
-    if hit.verified:
+    if hit.demo:
+        parts.append("(demo listing, invented for testing)")
+    elif hit.verified:
         parts.append(f"(info from {hit.verified}: call to confirm)")
     return "\n".join(p for p in parts if p)
 
@@ -116,7 +118,9 @@ def format_details(hit: ResourceHit) -> tuple[str, dict[str, Any]]:
         lines.append(hit.description)
     if hit.url:
         lines.append(hit.url)
-    if hit.verified:
+    if hit.demo:
+        lines.append("This is a DEMO listing, invented for testing: it is not real.")
+    elif hit.verified:
         lines.append(f"Info from {hit.verified}: please call to confirm before you go.")
     lines.append("Reply MORE for other places, COACH for a person.")
     return "\n".join(lines), payload([hit], [{"title": "More", "payload": "MORE"},

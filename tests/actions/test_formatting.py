@@ -28,7 +28,8 @@ def test_reply_lists_at_most_three_results_with_options_and_payload():
 
 def test_demo_records_are_marked_in_text_and_payload():
     text, custom = format_results("jobs", ERIE, [hit(1, demo=True)], total=1)
-    assert "[DEMO]" in text
+    assert "[DEMO]" in text and "demo listing, invented for testing" in text
+    assert "call to confirm" not in text  # no real source date to confirm against
     assert custom["resources"][0]["demo"] is True
 
 
