@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from resources_db.filters import describe_filters
 from resources_db.geo import Place
 from resources_db.search import ResourceHit
 
@@ -71,13 +72,16 @@ def _line(index: int, hit: ResourceHit) -> str:
 
 
 def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
-                   offset: int = 0) -> tuple[str, dict[str, Any]]:
+                   offset: int = 0, filters: dict[str, str] | None = None,
+                   ) -> tuple[str, dict[str, Any]]:
     """Text listing at most 3 results compactly, then the options; and the custom payload.
 
     `offset` > 0 is a "MORE" page: numbering restarts at 1 so "2" always means the 2nd shown.
     """
     hits = hits[:MAX_RESULTS]
     label = NEED_LABELS.get(need, need)
+    if filters:
+        label += f" ({describe_filters(filters)})"
     if not hits:
         if offset:
             text = (f"That's all the {label} I have near {place.name}. "

@@ -13,6 +13,7 @@ from actions import directory
 from actions.formatting import MAX_RESULTS, format_details, format_results
 from actions.location import pick_location, place_problem_reply
 from resources_db import geo
+from resources_db.filters import filters_for_need, filters_from_text
 from resources_db.search import get_resource, search_services
 
 DEFAULT_NEED = "jobs"
@@ -31,19 +32,39 @@ def _place_or_ask(dispatcher: CollectingDispatcher, tracker: Tracker) -> geo.Pla
         return None
 
 
-def search_page(dispatcher: CollectingDispatcher, tracker: Tracker,
-                offset: int) -> list[dict[str, Any]]:
+def request_texts(events: list[dict[str, Any]]) -> list[str]:
+    """The person's messages that make up the current request: back to the last one that
+    named a need ("sober house for women" then "pittsburgh"), or just the latest."""
+    texts = []
+    for event in reversed(events):
+        if event.get("event") != "user":
+            continue
+        texts.append(event.get("text") or "")
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        if intent.startswith("find_"):
+            break
+    return texts or [""]
+
+
+def search_page(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int,
+                filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """List one page of results for the current need and place; remember what was shown."""
     place = _place_or_ask(dispatcher, tracker)
     if place is None:
         return []
     need = tracker.get_slot("need") or DEFAULT_NEED
+    if filters is None:
+        spoken = filters_from_text(" ".join(request_texts(tracker.events)))
+        filters = filters_for_need(need, spoken)
     with directory.session() as session:
-        result = search_services(session, need, place, limit=MAX_RESULTS, offset=offset)
-    reply, custom = format_results(need, place, result.hits, result.total, offset=offset)
+        result = search_services(session, need, place, limit=MAX_RESULTS, offset=offset,
+                                 filters=filters)
+    reply, custom = format_results(need, place, result.hits, result.total, offset=offset,
+                                   filters=filters)
     dispatcher.utter_message(text=reply, json_message=custom)
     return [SlotSet("result_ids", [h.id for h in result.hits] or None),
-            SlotSet("result_offset", float(offset))]
+            SlotSet("result_offset", float(offset)),
+            SlotSet("search_filters", filters or None)]
 
 
 class ActionSearchResources(Action):
@@ -66,7 +87,8 @@ class ActionMoreResults(Action):
                                           "jobs in Erie.")
             return []
         return search_page(dispatcher, tracker,
-                           offset=int(tracker.get_slot("result_offset")) + MAX_RESULTS)
+                           offset=int(tracker.get_slot("result_offset")) + MAX_RESULTS,
+                           filters=tracker.get_slot("search_filters") or {})
 
 
 def result_index(value: Any) -> int | None:

@@ -169,10 +169,13 @@ def _local_candidates(session: Session, ids: Select, place: Place | None,
 
 
 def _job_candidates(session: Session, place: Place | None, radius: float | None,
-                    words: str | None, today: dt.date) -> dict[str, _Candidate]:
+                    words: str | None, today: dt.date,
+                    second_chance_only: bool = False) -> dict[str, _Candidate]:
     query = select(JobPosting.id, JobPosting.title, JobPosting.hiring_organization,
                    JobPosting.date_posted, JobPosting.latitude, JobPosting.longitude).where(
         or_(JobPosting.valid_through.is_(None), JobPosting.valid_through >= today))
+    if second_chance_only:
+        query = query.where(JobPosting.second_chance.is_(True))
     if place and radius is not None:
         query = query.where(JobPosting.grid_cell.in_(
             cells_within(place.latitude, place.longitude, radius)))
@@ -219,8 +222,13 @@ def search_services(session: Session, need: str | None, place: Place | None = No
                     open_now: bool = False, now: dt.datetime | None = None,
                     include_jobs: bool | None = None) -> SearchResult:
     """Search by need, place (+ radius), filters, free text and opening hours; one page."""
-    filters = filters or {}
+    filters = dict(filters or {})
     now = now or dt.datetime.now(dt.UTC)
+    second_chance_only = False
+    if need == "jobs" and filters.get("accepts_people_with_records") == "true":
+        # For jobs, "takes people with a record" selects second-chance openings; the places
+        # that help people find work (CareerLink, OVR) stay in the list.
+        second_chance_only = filters.pop("accepts_people_with_records") == "true"
     ids = _service_ids(session, need, filters, text)
     # Job postings answer "jobs" (they have no HSDS attributes, so not when filtering on them).
     jobs = include_jobs if include_jobs is not None else (need == "jobs" and not filters
@@ -231,7 +239,8 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     for radius in radii:
         local = _local_candidates(session, ids, place, radius)
         if jobs:
-            local |= _job_candidates(session, place, radius, text, now.date())
+            local |= _job_candidates(session, place, radius, text, now.date(),
+                                     second_chance_only)
         ranked = sorted(local.values(), key=_Candidate.rank)
         if open_now:
             ranked = _open_now(session, ranked, now)

@@ -126,3 +126,23 @@ def test_details_on_a_number_not_listed_says_which_numbers_work(action_server):
     body["next_action"] = "action_result_details"
     [reply] = run_action(action_server, body)["responses"]
     assert "1 to 3" in reply["text"]
+
+
+def test_filters_said_in_the_request_narrow_the_search(action_server):
+    body = tracker_json(location="Pittsburgh", need="housing")
+    body["tracker"]["events"] = [
+        {"event": "user", "text": "sober house for women that takes suboxone",
+         "parse_data": {"intent": {"name": "find_housing", "confidence": 0.9}, "entities": []}},
+        {"event": "bot", "text": "What town, county or zip code in Pennsylvania?"},
+        {"event": "user", "text": "pittsburgh",
+         "parse_data": {"intent": {"name": "inform_location", "confidence": 0.9},
+                        "entities": [{"entity": "location", "value": "pittsburgh"}]}},
+    ]
+    result = run_action(action_server, body)
+    [reply] = result["responses"]
+    assert "(for women, MAT-friendly)" in reply["text"]
+    names = [r["name"] for r in reply["custom"]["resources"]]
+    assert names[0] == "Pittsburgh Women's Recovery Residence (demo)"
+    assert all("Women" in n for n in names)
+    saved = next(e for e in result["events"] if e["name"] == "search_filters")
+    assert saved["value"] == {"gender_served": "women", "mat_friendly": "true"}

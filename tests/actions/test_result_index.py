@@ -8,3 +8,16 @@ from actions.search import result_index
                                                (None, None), ("0", None)])
 def test_result_choices_people_type(value, index):
     assert result_index(value) == index
+
+
+def test_the_request_spans_back_to_the_message_that_named_the_need():
+    from actions.search import request_texts
+
+    def user(text, intent):
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+    events = [user("hi", "greet"), user("sober house for women", "find_housing"),
+              {"event": "bot", "text": "where?"}, user("pittsburgh", "inform_location")]
+    assert request_texts(events) == ["pittsburgh", "sober house for women"]
+    assert request_texts([user("erie", "inform_location")]) == ["erie"]
+    assert request_texts([]) == [""]
