@@ -134,6 +134,7 @@ class _Gazetteer:
     towns: dict[str, Place]  # normalized town name -> centroid
     counties: dict[str, Place]  # normalized bare county name -> centroid
     town_display: dict[str, str]
+    zip_towns: dict[str, str]
 
 
 def _centroid(kind: str, name: str, county: str, points: list[tuple[float, float]]) -> Place:
@@ -148,7 +149,9 @@ def _gazetteer() -> _Gazetteer:
     town_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     county_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     town_display: dict[str, str] = {}
+    zip_towns: dict[str, str] = {}
     for row in zipcodes.filter_by(state="PA"):
+        zip_towns[row["zip_code"]] = row["city"]
         county = row["county"].removesuffix(" County")
         lat, lon = float(row["lat"]), float(row["long"])
         zips[row["zip_code"]] = Place("zip", row["zip_code"], county, lat, lon, row["zip_code"])
@@ -165,7 +168,7 @@ def _gazetteer() -> _Gazetteer:
     counties = {
         c.lower(): _centroid("county", f"{c} County", c, county_points[c]) for c in PA_COUNTIES
     }
-    return _Gazetteer(zips, towns, counties, town_display)
+    return _Gazetteer(zips, towns, counties, town_display, zip_towns)
 
 
 @lru_cache(maxsize=1)
@@ -180,6 +183,11 @@ def _other_state_places() -> dict[str, str]:
 
 def lookup_zip(zip_code: str) -> Place | None:
     return _gazetteer().zips.get(zip_code[:5])
+
+
+def town_of_zip(zip_code: str) -> str | None:
+    """The post office town name of a PA zip ('16501' -> 'Erie')."""
+    return _gazetteer().zip_towns.get(zip_code[:5])
 
 
 def resolve_place(text: str) -> Place:

@@ -37,6 +37,16 @@ class RasaClient:
                            buttons=m.get("buttons") or [])
                 for m in response.json()]
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """The engine's own NLU parse (intent, entities): no second model in the api."""
+        try:
+            response = await self._http.post("/model/parse", params={"token": self._token},
+                                             json={"text": text})
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        return response.json()
+
     async def is_up(self) -> bool:
         try:
             response = await self._http.get("/status", params={"token": self._token}, timeout=2)

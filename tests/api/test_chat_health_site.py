@@ -43,3 +43,24 @@ def test_only_configured_sites_may_embed_the_chat(settings_engine_down):
         other = c.options("/chat/messages", headers={"Origin": "https://evil.example", **preflight})
     assert allowed.headers.get("access-control-allow-origin") == "https://recovery.example.org"
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_interpret_with_engine_down_is_a_clear_503(client):
+    response = client.post("/api/v1/interpret", json={"text": "jobs in erie"})
+    assert response.status_code == 503
+    assert "engine" in response.json()["detail"]
+
+
+def test_interpret_refuses_empty_text(client):
+    assert client.post("/api/v1/interpret", json={"text": ""}).status_code == 422
+
+
+def test_interpret_location_fills_the_county_from_a_zip_or_town():
+    from api.routers.interpret import location_of
+
+    assert location_of(["16501"]).model_dump() == {"zip": "16501", "city": "Erie",
+                                                   "county": "Erie"}
+    assert location_of(["wilkes barre"]).county == "Luzerne"
+    assert location_of(["allegheny county"]).model_dump() == {"zip": None, "city": None,
+                                                              "county": "Allegheny"}
+    assert location_of(["ohio"]).model_dump() == {"zip": None, "city": None, "county": None}

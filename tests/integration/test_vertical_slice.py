@@ -165,3 +165,21 @@ def test_more_then_a_number_gives_details_of_that_result(system):
     assert details["custom"]["resources"][0]["id"] == more_resources[1]["id"]
     assert details["text"].startswith(more_resources[1]["name"])
     assert "call to confirm" in details["text"]
+
+
+def interpret(system, text: str) -> dict:
+    response = httpx.post(f"{system['base']}/api/v1/interpret", json={"text": text}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_interpret_uses_the_running_engine(system):
+    body = interpret(system, "sober house for women that takes suboxone in wilkes barre")
+    assert body["need"] == "housing"
+    assert body["location"]["county"] == "Luzerne"
+    assert body["filters"] == {"gender_served": "women", "mat_friendly": "true"}
+    assert 0 < body["confidence"] <= 1
+    job = interpret(system, "i need a job in 16501")
+    assert job["need"] == "jobs"
+    assert job["location"] == {"zip": "16501", "city": "Erie", "county": "Erie"}
+    assert interpret(system, "whats the weather tomorrow")["need"] == "other"

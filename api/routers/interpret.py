@@ -1,0 +1,69 @@
+"""POST /api/v1/interpret: what a message asks for, from the running engine's own parse."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from api.deps import GatewayDep
+from api.services.rasa_client import EngineUnavailable
+from resources_db import geo
+from resources_db.filters import filters_from_text
+
+router = APIRouter(prefix="/api/v1", tags=["interpret"])
+
+Need = Literal["jobs", "careerlink", "housing", "childcare", "transit", "coach", "crisis", "other"]
+INTENT_NEEDS: dict[str, Need] = {
+    "find_jobs": "jobs", "find_careerlink": "careerlink", "find_housing": "housing",
+    "find_childcare": "childcare", "find_transit": "transit", "ask_coach": "coach",
+    "crisis": "crisis",
+}
+
+
+class InterpretIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class LocationOut(BaseModel):
+    zip: str | None = None
+    city: str | None = None
+    county: str | None = None  # bare county name: "Allegheny"
+
+
+class InterpretOut(BaseModel):
+    need: Need
+    location: LocationOut
+    filters: dict[str, str]
+    confidence: float
+
+
+def location_of(values: list[str]) -> LocationOut:
+    """The longest place the engine found, resolved offline; nulls where it is not in PA."""
+    for value in sorted(values, key=len, reverse=True):
+        try:
+            place = geo.resolve_place(value)
+        except geo.PlaceError:
+            continue
+        if place.kind == "zip":
+            return LocationOut(zip=place.zip, city=geo.town_of_zip(place.zip), county=place.county)
+        if place.kind == "town":
+            return LocationOut(city=place.name, county=place.county)
+        return LocationOut(county=place.county)
+    return LocationOut()
+
+
+@router.post("/interpret")
+async def interpret(body: InterpretIn, gateway: GatewayDep) -> InterpretOut:
+    try:
+        parse = await gateway.rasa.parse(body.text)
+    except EngineUnavailable as error:
+        raise HTTPException(503, "the language engine is not answering; try again shortly") \
+            from error
+    intent = parse.get("intent") or {}
+    places = [e["value"] for e in parse.get("entities", []) if e.get("entity") == "location"
+              and isinstance(e.get("value"), str)]
+    return InterpretOut(need=INTENT_NEEDS.get(intent.get("name", ""), "other"),
+                        location=location_of(places), filters=filters_from_text(body.text),
+                        confidence=round(float(intent.get("confidence") or 0.0), 4))
