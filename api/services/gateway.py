@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from api.services.crisis import CRISIS_REPLY, detect_crisis
 from api.services.pseudonym import pseudonymous_id
 from api.services.rasa_client import BotMessage, EngineUnavailable, RasaClient
 
@@ -34,6 +35,13 @@ class Gateway:
         if not text:
             return [BotMessage(text=EMPTY_MESSAGE_REPLY)]
         conversation = self.conversation_id(channel, address)
+        if (crisis := detect_crisis(text)) is not None:
+            # The crisis answer wins over everything, and does not wait for the engine.
+            log.warning("crisis net matched for %s (%s)", conversation, crisis.kind)
+            return [BotMessage(text=CRISIS_REPLY, custom={
+                "resources": [], "quick_replies": [{"title": "Talk to a coach",
+                                                    "payload": "COACH"}],
+                "handoff": False, "crisis": True})]
         try:
             replies = await self.rasa.send(conversation, text[: self._max_chars])
         except EngineUnavailable as error:

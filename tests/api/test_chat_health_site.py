@@ -64,3 +64,10 @@ def test_interpret_location_fills_the_county_from_a_zip_or_town():
     assert location_of(["allegheny county"]).model_dump() == {"zip": None, "city": None,
                                                               "county": "Allegheny"}
     assert location_of(["ohio"]).model_dump() == {"zip": None, "city": None, "county": None}
+
+
+def test_a_crisis_message_on_web_chat_is_flagged_for_the_widget(client):
+    body = client.post("/chat/messages", json={"client_id": "abc12345-web",
+                                               "text": "i want to kill myself"}).json()
+    [message] = body["messages"]
+    assert message["custom"]["crisis"] is True and "988" in message["text"]

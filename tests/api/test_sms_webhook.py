@@ -48,3 +48,10 @@ def test_empty_text_gets_a_useful_answer(client):
     response = signed_post(client, twilio_form("   "))
     assert response.status_code == 200
     assert EMPTY_MESSAGE_REPLY.split(".")[0] in response.text
+
+
+def test_a_crisis_text_is_answered_at_once_even_with_the_engine_down(client):
+    response = signed_post(client, twilio_form("my friend took too much and isnt breathing"))
+    assert response.status_code == 200
+    assert "911" in response.text and "988" in response.text and "1-800-662-4357" in response.text
+    assert "naloxone" in response.text.lower()
