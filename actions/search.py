@@ -134,3 +134,20 @@ class ActionResultDetails(Action):
         text, custom = format_details(hit)
         dispatcher.utter_message(text=text, json_message=custom)
         return [SlotSet("result_number", None)]
+
+
+INTENT_NEEDS = {"find_jobs": "jobs", "find_careerlink": "careerlink", "find_housing": "housing",
+                "find_childcare": "childcare", "find_transit": "transit"}
+
+
+class ActionSwitchNeed(Action):
+    """A change of mind in the middle of a search ("actually i need a bus"): the search
+    goes on for the new need, still asking only for what is missing."""
+
+    def name(self) -> str:
+        return "action_switch_need"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        need = INTENT_NEEDS.get((tracker.latest_message.get("intent") or {}).get("name", ""))
+        return [SlotSet("need", need)] if need else []

@@ -21,3 +21,14 @@ def test_the_request_spans_back_to_the_message_that_named_the_need():
     assert request_texts(events) == ["pittsburgh", "sober house for women"]
     assert request_texts([user("erie", "inform_location")]) == ["erie"]
     assert request_texts([]) == [""]
+
+
+def test_misunderstandings_are_counted_only_in_a_row():
+    from actions.fallback import misunderstood_in_a_row
+
+    def user(intent):
+        return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+
+    assert misunderstood_in_a_row([user("greet"), user("nlu_fallback"), user("nlu_fallback")]) == 2
+    assert misunderstood_in_a_row([user("nlu_fallback"), user("greet"), user("nlu_fallback")]) == 1
+    assert misunderstood_in_a_row([{"event": "bot"}, user("greet")]) == 0

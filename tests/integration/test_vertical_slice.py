@@ -183,3 +183,37 @@ def test_interpret_uses_the_running_engine(system):
     assert job["need"] == "jobs"
     assert job["location"] == {"zip": "16501", "city": "Erie", "county": "Erie"}
     assert interpret(system, "whats the weather tomorrow")["need"] == "other"
+
+
+def texts(messages: list[dict]) -> str:
+    return " ".join(m.get("text") or "" for m in messages)
+
+
+def test_a_change_of_mind_in_the_middle_of_a_search(system):
+    chat(system, "client-mind-00001", "sober house")
+    asked_again = chat(system, "client-mind-00001", "actually i need a bus")
+    assert "town, county or zip" in texts(asked_again)
+    listing = listing_of(chat(system, "client-mind-00001", "york"))
+    assert all(r["need"] == "transit" for r in listing["custom"]["resources"])
+    assert listing["custom"]["resources"][0]["name"].startswith("rabbittransit")
+
+
+def test_nobody_is_trapped_in_the_search_form(system):
+    chat(system, "client-trap-00001", "i need a job")
+    reply = texts(chat(system, "client-trap-00001", "coach"))
+    assert "1-800-662-4357" in reply and "town, county or zip" not in reply
+
+
+def test_two_misunderstandings_in_a_row_offer_a_coach(system):
+    first = texts(chat(system, "client-huh-000001", "asdkjh qwe"))
+    second = chat(system, "client-huh-000001", "zxcv bnm lkj")
+    assert "COACH" in first and "Would you like a person" not in first
+    assert "Would you like a person to help?" in texts(second)
+    assert any(q["payload"] == "COACH" for m in second if m.get("custom")
+               for q in m["custom"]["quick_replies"])
+
+
+def test_remembers_the_place_across_needs(system):
+    listing_of(chat(system, "client-remember-1", "jobs in lancaster"))
+    housing = listing_of(chat(system, "client-remember-1", "any sober living for women"))
+    assert "Lancaster" in housing["text"] and "(for women)" in housing["text"]
