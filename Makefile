@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export RASA_TELEMETRY_ENABLED := false
 NAV := .venv/bin/navigator
 
-.PHONY: setup run test lint validate train lock-app clean
+.PHONY: setup run test lint validate train nlu-eval lock-app clean
 
 setup:
 	@scripts/bootstrap.sh all
@@ -29,6 +29,10 @@ validate: setup
 
 train: setup
 	@$(NAV) train
+
+# NLU quality (a measurement, not a test): cross-validated intent macro-F1 and location F1.
+nlu-eval: setup
+	@$(NAV) nlu eval
 
 # Re-resolve the app lock from pyproject.toml's direct dependencies (needs the registry).
 lock-app:

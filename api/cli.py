@@ -84,6 +84,10 @@ def cmd_engine_validate(_args: argparse.Namespace) -> int:
     return subprocess.call(engine_command("validate"), cwd=ROOT, env=runtime_env())
 
 
+def cmd_nlu_eval(_args: argparse.Namespace) -> int:
+    return subprocess.call(engine_command("nlu-eval"), cwd=ROOT, env=runtime_env())
+
+
 def cmd_nlu_lookups(args: argparse.Namespace) -> int:
     from resources_db.gazetteer import write_location_lookup
 
@@ -186,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")
     nlu_sub.add_parser("lookups", help="regenerate data/nlu/lookups/ from the gazetteer") \
         .set_defaults(func=cmd_nlu_lookups)
+    nlu_sub.add_parser("eval", help="cross-validated intent and location-entity F1 (make nlu-eval)") \
+        .set_defaults(func=cmd_nlu_eval)
     return parser
 
 

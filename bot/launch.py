@@ -3,6 +3,7 @@
   fingerprint  print the path of the model for the current config/domain/data
   train        train that model unless it already exists (content-hash cache)
   validate     rasa data validate
+  nlu-eval     5-fold cross-validation of the NLU: intent macro-F1, location-entity F1
   run          start the Rasa HTTP server on loopback with token auth
 
 Standard library only at import time; rasa is started as a subprocess / exec'd.
@@ -107,6 +108,30 @@ def validate() -> None:
            "--data", "data", "--fail-on-warnings"])
 
 
+def nlu_eval(folds: int = 5) -> int:
+    """`rasa test nlu` with cross-validation; prints the two numbers the project tracks."""
+    import json
+    import subprocess
+
+    out = ROOT / "results" / "nlu"
+    print(f"[nlu-eval] {folds}-fold cross-validation of data/nlu (about a minute)…", flush=True)
+    result = subprocess.run(
+        [_rasa(), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml",
+         "--cross-validation", "--folds", str(folds), "--out", str(out)],
+        cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL)
+    if result.returncode != 0:
+        return result.returncode
+    intents = json.loads((out / "intent_report.json").read_text())
+    entities = json.loads((out / "RegexEntityExtractor_report.json").read_text())
+    print(f"intent macro-F1:       {intents['macro avg']['f1-score']:.3f}  (target >= 0.95)")
+    print(f"location-entity F1:    {entities['location']['f1-score']:.3f}  (target >= 0.95)")
+    worst = sorted((v["f1-score"], k) for k, v in intents.items()
+                   if isinstance(v, dict) and "support" in v and not k.endswith("avg"))[:3]
+    print("weakest intents:       " + ", ".join(f"{k} {f:.2f}" for f, k in worst))
+    print(f"confusion matrix:      {out / 'intent_confusion_matrix.png'}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     if command == "fingerprint":
@@ -118,6 +143,8 @@ def main(argv: list[str]) -> int:
         run()
     if command == "validate":
         validate()
+    if command == "nlu-eval":
+        return nlu_eval()
     print(__doc__, file=sys.stderr)
     return 2
 
