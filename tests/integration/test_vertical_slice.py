@@ -14,11 +14,13 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from api.services.sms_render import segments
 from resources_db.demo import demo_residences
 from resources_db.seed import DEFAULT_SEED_DIR
 from tests.api.conftest import free_port
@@ -122,6 +124,8 @@ def test_sms_job_search_gets_twiml_naming_a_real_office(system):
     assert response.status_code == 200
     assert response.text.startswith("<?xml") and "<Message>" in response.text
     assert any(name in response.text for name in seed_office_names())
+    [message] = ElementTree.fromstring(response.text).iter("Message")
+    assert segments(message.text) <= 3
 
 
 def test_the_bot_asks_only_for_the_missing_location(system):
