@@ -18,6 +18,9 @@ test: setup
 	@echo "[test] rasa data validate"
 	@$(NAV) engine validate
 	@$(NAV) train
+	@echo "[test] rasa test core (dialogue stories)"
+	@$(NAV) engine test-stories > var/log/test-stories.log 2>&1 || { tail -30 var/log/test-stories.log; exit 1; }
+	@grep -h "Correct:" var/log/test-stories.log | head -2
 	@echo "[test] pytest (unit + integration)"
 	@.venv/bin/pytest
 

@@ -84,6 +84,10 @@ def cmd_engine_validate(_args: argparse.Namespace) -> int:
     return subprocess.call(engine_command("validate"), cwd=ROOT, env=runtime_env())
 
 
+def cmd_engine_test_stories(_args: argparse.Namespace) -> int:
+    return subprocess.call(engine_command("test-stories"), cwd=ROOT, env=runtime_env())
+
+
 def cmd_nlu_eval(_args: argparse.Namespace) -> int:
     return subprocess.call(engine_command("nlu-eval"), cwd=ROOT, env=runtime_env())
 
@@ -185,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     engine = sub.add_parser("engine", help="Rasa engine utilities")
     engine_sub = engine.add_subparsers(dest="engine_command", required=True, metavar="ENGINE_COMMAND")
     engine_sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_engine_validate)
+    engine_sub.add_parser("test-stories", help="rasa test core on tests/rasa (dialogue)") \
+        .set_defaults(func=cmd_engine_test_stories)
 
     nlu = sub.add_parser("nlu", help="NLU data utilities")
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")

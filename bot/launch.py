@@ -3,6 +3,7 @@
   fingerprint  print the path of the model for the current config/domain/data
   train        train that model unless it already exists (content-hash cache)
   validate     rasa data validate
+  test-stories rasa test core on tests/rasa/ with --fail-on-prediction-errors
   nlu-eval     5-fold cross-validation of the NLU: intent macro-F1, location-entity F1
   run          start the Rasa HTTP server on loopback with token auth
 
@@ -108,6 +109,14 @@ def validate() -> None:
            "--data", "data", "--fail-on-warnings"])
 
 
+def test_stories() -> None:
+    target = model_path()
+    if not target.exists():
+        sys.exit(f"no trained model at {target}: run `navigator train` first")
+    _exec(["test", "core", "--stories", "tests/rasa", "--model", str(target),
+           "--fail-on-prediction-errors", "--out", str(ROOT / "results" / "stories")])
+
+
 def nlu_eval(folds: int = 5) -> int:
     """`rasa test nlu` with cross-validation; prints the two numbers the project tracks."""
     import json
@@ -143,6 +152,8 @@ def main(argv: list[str]) -> int:
         run()
     if command == "validate":
         validate()
+    if command == "test-stories":
+        test_stories()
     if command == "nlu-eval":
         return nlu_eval()
     print(__doc__, file=sys.stderr)
