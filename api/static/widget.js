@@ -36,7 +36,7 @@
     typing: 'Navigator is typing\u2026',
     you: 'You said:',
     bot: 'Navigator said:',
-    greeting: 'Hi! I can help you find jobs and PA CareerLink offices in Pennsylvania. ' +
+    greeting: 'Hi! I can help you find jobs, PA CareerLink offices, recovery housing, child care help and rides in Pennsylvania. ' +
       'Try: I need a job in Erie. Text COACH any time to reach a person. ' +
       'In a crisis call or text 988.',
     error: "Sorry, the Navigator can't answer right now. If you are in danger call 911. " +
@@ -511,12 +511,76 @@
     });
   }
 
+  // WebSocket first (one socket, requests answered in order), HTTP POST as the fallback:
+  // if the socket cannot open, closes, errors or is slow, the same text goes over HTTP.
+  var socket = null;
+  var socketReady = null;
+  var socketBroken = false;
+  var pending = {};
+  var nextId = 1;
+
+  function openSocket() {
+    if (socketReady) return socketReady;
+    socketReady = new Promise(function (resolve, reject) {
+      if (typeof WebSocket !== 'function' || socketBroken) { reject(new Error('no socket')); return; }
+      var url = apiBase.replace(/^http/, 'ws') + '/chat/ws';
+      var ws;
+      try { ws = new WebSocket(url); } catch (e) { reject(e); return; }
+      var timer = setTimeout(function () { reject(new Error('socket timeout')); try { ws.close(); } catch (e) {} }, 4000);
+      ws.onopen = function () { clearTimeout(timer); socket = ws; resolve(ws); };
+      ws.onmessage = function (event) {
+        var data;
+        try { data = JSON.parse(event.data); } catch (e) { return; }
+        var waiter = isObject(data) ? pending[data.id] : null;
+        if (!waiter) return;
+        delete pending[data.id];
+        if (data.error || !Array.isArray(data.messages)) waiter.reject(new Error('socket error'));
+        else waiter.resolve(data.messages);
+      };
+      ws.onclose = ws.onerror = function () {
+        clearTimeout(timer);
+        socket = null;
+        socketReady = null;
+        for (var id in pending) { pending[id].reject(new Error('socket closed')); }
+        pending = {};
+        reject(new Error('socket closed'));
+      };
+    });
+    return socketReady;
+  }
+
+  function socketMessage(text) {
+    return openSocket().then(function (ws) {
+      return new Promise(function (resolve, reject) {
+        var id = String(nextId++);
+        // Once sent, a failure must not resend over HTTP (the bot may already have it):
+        // the person gets the Retry button instead.
+        function sentError(message) { var e = new Error(message); e.sent = true; return e; }
+        var timer = setTimeout(function () { delete pending[id]; reject(sentError('socket slow')); }, REQUEST_TIMEOUT_MS);
+        pending[id] = {
+          resolve: function (m) { clearTimeout(timer); resolve(m); },
+          reject: function () { clearTimeout(timer); reject(sentError('socket failed')); }
+        };
+        ws.send(JSON.stringify({ id: id, client_id: getClientId(), text: text }));
+      });
+    });
+  }
+
+  function transport(text) {
+    return socketMessage(text).then(null, function (err) {
+      if (err && err.sent) throw err;
+      // Socket unavailable (proxy, old browser): HTTP from here on for this page.
+      socketBroken = true;
+      return postMessage(text);
+    });
+  }
+
   // Sends `payload` and renders the reply. The person's bubble is rendered by
   // the caller, so Retry re-sends without a duplicate bubble.
   function enqueue(payload) {
     queue = queue.then(function () {
       setBusy(true);
-      return postMessage(payload).then(function (messages) {
+      return transport(payload).then(function (messages) {
         setBusy(false);
         for (var i = 0; i < messages.length; i++) {
           var m = messages[i];

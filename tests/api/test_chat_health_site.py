@@ -71,3 +71,23 @@ def test_a_crisis_message_on_web_chat_is_flagged_for_the_widget(client):
                                                "text": "i want to kill myself"}).json()
     [message] = body["messages"]
     assert message["custom"]["crisis"] is True and "988" in message["text"]
+
+
+def test_chat_over_websocket_answers_each_message_with_its_id(client):
+    with client.websocket_connect("/chat/ws") as ws:
+        ws.send_json({"id": "7", "client_id": "abc12345-web", "text": "i want to die"})
+        reply = ws.receive_json()
+        assert reply["id"] == "7" and reply["messages"][0]["custom"]["crisis"] is True
+        ws.send_text("not json")
+        assert "bad message" in ws.receive_json()["error"]
+        ws.send_json({"id": "8", "client_id": "abc12345-web", "text": "hi"})
+        assert ws.receive_json()["id"] == "8"  # the socket survived the bad message
+
+
+def test_websocket_from_a_site_not_allowed_is_refused(client):
+    import pytest
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), \
+            client.websocket_connect("/chat/ws", headers={"origin": "https://evil.example"}) as ws:
+        ws.receive_json()
