@@ -11,8 +11,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.routers import chat, health, interpret, site, sms
+from api.services.crypto import Vault
 from api.services.gateway import Gateway
 from api.services.rasa_client import RasaClient
+from api.services.store import MessageStore
 from api.settings import Settings, get_settings
 from resources_db.db import make_engine, make_session_factory
 
@@ -27,7 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.sessions = make_session_factory(engine)
         rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-        app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars)
+        store = MessageStore(app.state.sessions, Vault(settings.data_encryption_key))
+        app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars,
+                                    store)
         yield
         await rasa.aclose()
         engine.dispose()

@@ -15,6 +15,7 @@ DEV_SECRETS = {
     "rasa_token": "dev-rasa-token",
     "pseudonym_key": "dev-pseudonym-key",
     "twilio_auth_token": "dev-twilio-auth-token",
+    "data_encryption_key": "dev-data-encryption-key",
 }
 
 
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     # Keyed HMAC of a channel address -> the pseudonymous id Rasa sees.
     pseudonym_key: str = DEV_SECRETS["pseudonym_key"]
     twilio_auth_token: str = DEV_SECRETS["twilio_auth_token"]
+    # Encrypts phone numbers and message bodies at rest.
+    data_encryption_key: str = DEV_SECRETS["data_encryption_key"]
 
     max_message_chars: int = 1600
     # Host sites allowed to embed the web chat widget (comma-separated origins).

@@ -30,8 +30,9 @@ class ChatOut(BaseModel):
 
 @router.post("/messages")
 async def post_message(body: ChatIn, gateway: GatewayDep) -> ChatOut:
-    replies = await gateway.handle_text("web", body.client_id, body.text)
-    return ChatOut(messages=[ChatMessageOut(text=r.text, custom=r.custom) for r in replies])
+    result = await gateway.handle_inbound("web", body.client_id, body.text)
+    return ChatOut(messages=[ChatMessageOut(text=r.text, custom=r.custom)
+                             for r in result.replies])
 
 
 def _origin_allowed(websocket: WebSocket) -> bool:
@@ -63,8 +64,9 @@ async def chat_socket(websocket: WebSocket) -> None:
                                            '{"id": "...", "client_id": "...", "text": "..."}'})
                 continue
             request_id = payload.get("id")
-            replies = await gateway.handle_text("web", data.client_id, data.text)
-            out = ChatOut(messages=[ChatMessageOut(text=r.text, custom=r.custom) for r in replies])
+            result = await gateway.handle_inbound("web", data.client_id, data.text)
+            out = ChatOut(messages=[ChatMessageOut(text=r.text, custom=r.custom)
+                                    for r in result.replies])
             await websocket.send_json({"id": None if request_id is None else str(request_id)[:64],
                                        **out.model_dump()})
     except WebSocketDisconnect:

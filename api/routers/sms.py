@@ -39,5 +39,6 @@ async def inbound(request: Request, settings: SettingsDep, gateway: GatewayDep) 
     sender = params.get("From", "")
     if not sender:
         return Response("missing From", status_code=400, media_type="text/plain")
-    replies = await gateway.handle_text("sms", sender, params.get("Body", ""))
-    return twiml(render_sms(replies))
+    result = await gateway.handle_inbound("sms", sender, params.get("Body", ""),
+                                          provider_sid=params.get("MessageSid") or None)
+    return twiml(render_sms(result.replies))

@@ -1,16 +1,20 @@
 """The gateway's one path from a person's message to the bot's replies, for every channel.
 
-It maps the channel address to a pseudonymous id (Rasa never sees a phone number), checks the
-text, and answers kindly when the engine is down instead of failing.
+It stores every inbound message first (encrypted), recognises retried webhooks, honours SMS
+opt-out keywords, maps the channel address to a pseudonymous id (Rasa never sees a phone
+number), lets the crisis net answer first, and answers kindly when the engine is down.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass, field
 
 from api.services.crisis import CRISIS_REPLY, detect_crisis
 from api.services.pseudonym import pseudonymous_id
 from api.services.rasa_client import BotMessage, EngineUnavailable, RasaClient
+from api.services.store import MessageStore
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +25,75 @@ ENGINE_DOWN_REPLY = ("Sorry, the Navigator can't answer right now. Please try ag
                      "In a crisis call or text 988. Emergency: 911.")
 
 
+# Twilio's standard SMS keywords (a whole message, any case).
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "YES", "UNSTOP"}
+HELP_WORDS = {"HELP", "INFO"}
+HELP_REPLY = ("Recovery-to-Work Navigator: free help finding jobs, CareerLink, recovery housing, "
+              "child care and rides in PA. Text what you need and your town. Text COACH for a "
+              "person. Crisis: call or text 988. Emergency: 911. Reply STOP to opt out.")
+START_REPLY = ("You're subscribed to the Recovery-to-Work Navigator again. Text what you need and "
+               "your town, like: jobs in Erie. Reply STOP to opt out, HELP for help.")
+
+
+def sms_keyword(text: str) -> str | None:
+    word = re.sub(r"[^A-Za-z]", "", text or "").upper()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start" if word != "YES" else "yes"
+    if word in HELP_WORDS:
+        return "help"
+    return None
+
+
+@dataclass
+class InboundResult:
+    replies: list[BotMessage] = field(default_factory=list)
+    duplicate: bool = False  # a retried webhook: already stored and answered, say nothing
+
+
 class Gateway:
-    def __init__(self, rasa: RasaClient, pseudonym_key: str, max_chars: int):
+    def __init__(self, rasa: RasaClient, pseudonym_key: str, max_chars: int,
+                 store: MessageStore):
         self.rasa = rasa
+        self.store = store
         self._key = pseudonym_key
         self._max_chars = max_chars
+
+    async def handle_inbound(self, channel: str, address: str, text: str,
+                             provider_sid: str | None = None) -> InboundResult:
+        """Store first, then decide: duplicate, keyword, opted out, or a turn with the bot."""
+        text = text or ""
+        conversation = self.conversation_id(channel, address)
+        message_id, opted_out = self.store.record_inbound(conversation, channel, address, text,
+                                                          provider_sid)
+        if message_id is None:
+            log.info("duplicate webhook for %s ignored", conversation)
+            return InboundResult(duplicate=True)
+        keyword = sms_keyword(text) if channel == "sms" else None
+        if keyword == "stop":
+            # Twilio confirms the opt-out to the person itself; we send nothing more.
+            self.store.set_opted_out(conversation, True)
+            log.info("opt-out for %s", conversation)
+            return InboundResult()
+        if keyword == "start" or (keyword == "yes" and opted_out):
+            self.store.set_opted_out(conversation, False)
+            return self._answered(conversation, [BotMessage(text=START_REPLY)])
+        if keyword == "help":
+            return self._answered(conversation, [BotMessage(text=HELP_REPLY)])
+        if opted_out:
+            # Nothing is sent after STOP, except the crisis answer to a crisis text.
+            if detect_crisis(text) is None:
+                return InboundResult()
+            return self._answered(conversation, [crisis_reply()])
+        return self._answered(conversation, await self.handle_text(channel, address, text))
+
+    def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:
+        body = "\n\n".join(r.text for r in replies if r.text)
+        if body:
+            self.store.record_outbound(conversation, body, status="answered")
+        return InboundResult(replies=replies)
 
     def conversation_id(self, channel: str, address: str) -> str:
         return pseudonymous_id(self._key, channel, address)
@@ -38,10 +106,7 @@ class Gateway:
         if (crisis := detect_crisis(text)) is not None:
             # The crisis answer wins over everything, and does not wait for the engine.
             log.warning("crisis net matched for %s (%s)", conversation, crisis.kind)
-            return [BotMessage(text=CRISIS_REPLY, custom={
-                "resources": [], "quick_replies": [{"title": "Talk to a coach",
-                                                    "payload": "COACH"}],
-                "handoff": False, "crisis": True})]
+            return [crisis_reply()]
         try:
             replies = await self.rasa.send(conversation, text[: self._max_chars])
         except EngineUnavailable as error:
@@ -50,6 +115,12 @@ class Gateway:
             return [BotMessage(text=ENGINE_DOWN_REPLY)]
         return attach_payloads(replies) or [
             BotMessage(text="Sorry, I didn't get that. Text COACH for a person.")]
+
+
+def crisis_reply() -> BotMessage:
+    return BotMessage(text=CRISIS_REPLY, custom={
+        "resources": [], "quick_replies": [{"title": "Talk to a coach", "payload": "COACH"}],
+        "handoff": False, "crisis": True})
 
 
 def attach_payloads(messages: list[BotMessage]) -> list[BotMessage]:

@@ -2,10 +2,15 @@
 
 from alembic import context
 
-from resources_db import models  # noqa: F401  (registers the tables on Base.metadata)
+from resources_db import conversations, models  # noqa: F401  (register their tables)
 from resources_db.db import Base, make_engine
 
 config = context.config
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+    """Autogenerate ignores the SQLite full-text tables (made by raw SQL in 0003)."""
+    return not (type_ == "table" and name.startswith("service_fts"))
 
 
 def run_migrations_online() -> None:
@@ -16,7 +21,7 @@ def run_migrations_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=True)  # batch mode: SQLite cannot ALTER most things
+                          render_as_batch=True, include_object=include_object)  # batch mode: SQLite cannot ALTER most things
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

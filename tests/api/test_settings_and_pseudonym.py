@@ -13,7 +13,7 @@ def test_production_refuses_default_secrets():
 
 def test_production_starts_with_real_secrets():
     s = Settings(environment="production", rasa_token="r" * 32, pseudonym_key="k" * 32,
-                 twilio_auth_token="t" * 32)
+                 twilio_auth_token="t" * 32, data_encryption_key="e" * 32)
     assert s.environment == "production"
 
 

@@ -1,5 +1,7 @@
 """The Twilio webhook, signed exactly as Twilio signs (the official library's validator)."""
 
+import uuid
+
 from twilio.request_validator import RequestValidator
 
 from api.services.gateway import EMPTY_MESSAGE_REPLY, ENGINE_DOWN_REPLY
@@ -8,9 +10,10 @@ from tests.api.conftest import TWILIO_TOKEN
 URL = "https://navigator.example.org/sms/inbound"
 
 
-def twilio_form(body: str, sid: str = "SM0001") -> dict[str, str]:
-    return {"MessageSid": sid, "AccountSid": "AC123", "From": "+14125550123",
-            "To": "+18145550000", "Body": body, "NumMedia": "0"}
+def twilio_form(body: str, sid: str | None = None, sender: str = "+14125550123",
+                ) -> dict[str, str]:
+    return {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "AccountSid": "AC123",
+            "From": sender, "To": "+18145550000", "Body": body, "NumMedia": "0"}
 
 
 def signed_post(client, form, token=TWILIO_TOKEN):
@@ -55,3 +58,48 @@ def test_a_crisis_text_is_answered_at_once_even_with_the_engine_down(client):
     assert response.status_code == 200
     assert "911" in response.text and "988" in response.text and "1-800-662-4357" in response.text
     assert "naloxone" in response.text.lower()
+
+
+def test_a_retried_webhook_is_stored_once_and_answered_once(client, seeded_engine):
+    from sqlalchemy import func, select
+
+    from resources_db.conversations import Message
+
+    form = twilio_form("hi", sid="SMretry0001")
+    first = signed_post(client, form)
+    retry = signed_post(client, form)
+    assert "<Message>" in first.text
+    assert retry.status_code == 200 and "<Message>" not in retry.text  # no second reply
+    with seeded_engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(Message)
+                             .where(Message.provider_sid == "SMretry0001"))
+    assert stored == 1
+
+
+def test_stop_opts_out_and_start_opts_back_in(client):
+    person = "+12155550188"
+    assert "<Message>" not in signed_post(client, twilio_form("STOP", sender=person)).text
+    silent = signed_post(client, twilio_form("I need a job in Erie", sender=person))
+    assert silent.status_code == 200 and "<Message>" not in silent.text
+    crisis = signed_post(client, twilio_form("i want to kill myself", sender=person))
+    assert "988" in crisis.text  # the crisis answer still goes out after STOP
+    back = signed_post(client, twilio_form("start", sender=person))
+    assert "subscribed" in back.text
+    assert "<Message>" in signed_post(client, twilio_form("hi", sender=person)).text
+
+
+def test_help_says_what_this_is_and_how_to_reach_a_person(client):
+    reply = signed_post(client, twilio_form("HELP", sender="+12155550189")).text
+    assert "Navigator" in reply and "COACH" in reply and "988" in reply
+
+
+def test_phone_numbers_and_texts_are_encrypted_at_rest(client, seeded_engine):
+    from sqlalchemy import text
+
+    signed_post(client, twilio_form("secret words about my job", sender="+12155550190"))
+    with seeded_engine.connect() as conn:
+        rows = conn.execute(text("SELECT c.id, c.address_encrypted, m.body_encrypted "
+                                 "FROM conversation c JOIN message m "
+                                 "ON m.conversation_id = c.id")).all()
+    dump = repr(rows)
+    assert rows and "2155550190" not in dump and "secret words" not in dump
