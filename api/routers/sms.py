@@ -24,8 +24,8 @@ def twiml(text: str | None) -> Response:
     return Response(content=str(response), media_type=TWIML)
 
 
-@router.post("/inbound")
-async def inbound(request: Request, settings: SettingsDep, gateway: GatewayDep) -> Response:
+async def signed_params(request: Request, settings: SettingsDep) -> dict[str, str] | None:
+    """The webhook's form fields when X-Twilio-Signature is right, else None."""
     form = await request.form()
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     # Twilio signs the public URL it called, which is not what we see behind a proxy.
@@ -34,11 +34,37 @@ async def inbound(request: Request, settings: SettingsDep, gateway: GatewayDep) 
         url += "?" + request.url.query
     validator = RequestValidator(settings.twilio_auth_token)
     if not validator.validate(url, params, request.headers.get("X-Twilio-Signature", "")):
-        log.warning("sms webhook rejected: bad signature")
-        return Response("invalid signature", status_code=403, media_type="text/plain")
+        log.warning("sms webhook %s rejected: bad signature", request.url.path)
+        return None
+    return params
+
+
+FORBIDDEN = Response("invalid signature", status_code=403, media_type="text/plain")
+
+
+@router.post("/inbound")
+async def inbound(request: Request, settings: SettingsDep, gateway: GatewayDep) -> Response:
+    params = await signed_params(request, settings)
+    if params is None:
+        return FORBIDDEN
     sender = params.get("From", "")
     if not sender:
         return Response("missing From", status_code=400, media_type="text/plain")
     result = await gateway.handle_inbound("sms", sender, params.get("Body", ""),
                                           provider_sid=params.get("MessageSid") or None)
     return twiml(render_sms(result.replies))
+
+
+@router.post("/status")
+async def status(request: Request, settings: SettingsDep, gateway: GatewayDep) -> Response:
+    """Twilio's delivery status callback for messages we sent (queued, sent, delivered...)."""
+    params = await signed_params(request, settings)
+    if params is None:
+        return FORBIDDEN
+    sid, state = params.get("MessageSid", ""), params.get("MessageStatus", "")
+    if not sid or not state:
+        return Response("MessageSid and MessageStatus are required", status_code=400,
+                        media_type="text/plain")
+    known = gateway.store.record_status(sid, state, params.get("ErrorCode"))
+    # 200 either way: Twilio must not retry a callback for a message we do not know.
+    return Response(status_code=200 if known else 202)

@@ -103,3 +103,34 @@ def test_phone_numbers_and_texts_are_encrypted_at_rest(client, seeded_engine):
                                  "ON m.conversation_id = c.id")).all()
     dump = repr(rows)
     assert rows and "2155550190" not in dump and "secret words" not in dump
+
+
+def test_status_callbacks_are_recorded_and_forged_ones_refused(client, settings_engine_down):
+    from api.services.crypto import Vault
+    from api.services.store import MessageStore
+    from resources_db.db import make_engine, make_session_factory
+
+    store = MessageStore(make_session_factory(make_engine(settings_engine_down.database_url)),
+                         Vault(settings_engine_down.data_encryption_key))
+    signed_post(client, twilio_form("hi", sender="+12155550191"))
+    conversation = client.app.state.gateway.conversation_id("sms", "+12155550191")
+    store.record_outbound(conversation, "a reply sent by REST", status="queued",
+                          provider_sid="SMout0001")
+    url = "https://navigator.example.org/sms/status"
+    form = {"MessageSid": "SMout0001", "MessageStatus": "delivered"}
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, form)
+    ok = client.post("/sms/status", data=form, headers={"X-Twilio-Signature": signature})
+    assert ok.status_code == 200
+    from sqlalchemy import select
+
+    from resources_db.conversations import Message
+
+    with make_session_factory(make_engine(settings_engine_down.database_url))() as session:
+        assert session.scalar(select(Message.status).where(
+            Message.provider_sid == "SMout0001")) == "delivered"
+    forged = client.post("/sms/status", data=form, headers={"X-Twilio-Signature": "nope"})
+    assert forged.status_code == 403
+    unknown = {"MessageSid": "SMnotours", "MessageStatus": "failed"}
+    sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, unknown)
+    assert client.post("/sms/status", data=unknown,
+                       headers={"X-Twilio-Signature": sig}).status_code == 202
