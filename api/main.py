@@ -15,6 +15,7 @@ from api.services.crypto import Vault
 from api.services.gateway import Gateway
 from api.services.rasa_client import RasaClient
 from api.services.store import MessageStore
+from api.services.twilio_send import SmsSender
 from api.settings import Settings, get_settings
 from resources_db.db import make_engine, make_session_factory
 
@@ -32,6 +33,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = MessageStore(app.state.sessions, Vault(settings.data_encryption_key))
         app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars,
                                     store)
+        app.state.sms_sender = SmsSender(
+            settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number,
+            status_callback=settings.public_base_url.rstrip("/") + "/sms/status",
+            api_base=settings.twilio_api_base)
+        app.state.background = set()  # out-of-band sends in flight (kept referenced)
         yield
         await rasa.aclose()
         engine.dispose()

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # Encrypts phone numbers and message bodies at rest.
     data_encryption_key: str = DEV_SECRETS["data_encryption_key"]
 
+    # Twilio REST (out-of-band replies for slow turns). Twilio waits 15 s for a webhook answer.
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_from_number: str = "+15555550100"
+    twilio_api_base: str = "https://api.twilio.com"
+    sms_inline_timeout_s: float = 10.0
+
     max_message_chars: int = 1600
     # Host sites allowed to embed the web chat widget (comma-separated origins).
     widget_allowed_origins: str = ""

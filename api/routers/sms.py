@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request, Response
@@ -9,7 +10,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from api.deps import GatewayDep, SettingsDep
+from api.services.gateway import Gateway
 from api.services.sms_render import render_sms
+from api.services.twilio_send import SmsSender
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sms", tags=["sms"])
@@ -50,9 +53,34 @@ async def inbound(request: Request, settings: SettingsDep, gateway: GatewayDep) 
     sender = params.get("From", "")
     if not sender:
         return Response("missing From", status_code=400, media_type="text/plain")
-    result = await gateway.handle_inbound("sms", sender, params.get("Body", ""),
-                                          provider_sid=params.get("MessageSid") or None)
+    turn = asyncio.ensure_future(gateway.handle_inbound(
+        "sms", sender, params.get("Body", ""), provider_sid=params.get("MessageSid") or None))
+    try:
+        # Answer inline when the turn is quick; the turn itself is never cancelled.
+        result = await asyncio.wait_for(asyncio.shield(turn), settings.sms_inline_timeout_s)
+    except TimeoutError:
+        task = asyncio.ensure_future(send_when_done(turn, sender, request.app.state.sms_sender,
+                                                    gateway))
+        request.app.state.background.add(task)
+        task.add_done_callback(request.app.state.background.discard)
+        return twiml(None)
     return twiml(render_sms(result.replies))
+
+
+async def send_when_done(turn: asyncio.Future, to: str, sender: SmsSender,
+                         gateway: Gateway) -> None:
+    """Finish a slow turn and send its answer through the Twilio REST API."""
+    result = await turn
+    text = render_sms(result.replies)
+    if not text or result.outbound_id is None:
+        return
+    crisis = any((m.custom or {}).get("crisis") for m in result.replies)
+    if not crisis and gateway.store.is_opted_out(result.conversation_id):
+        return  # STOP arrived while this turn was running
+    sid = await sender.send(to, text)
+    gateway.store.mark_sent(result.outbound_id, sid)
+    if sid is None:
+        log.error("reply for %s could not be sent after retries", result.conversation_id)
 
 
 @router.post("/status")

@@ -51,6 +51,8 @@ def sms_keyword(text: str) -> str | None:
 class InboundResult:
     replies: list[BotMessage] = field(default_factory=list)
     duplicate: bool = False  # a retried webhook: already stored and answered, say nothing
+    conversation_id: str | None = None
+    outbound_id: str | None = None  # the stored reply, for channels that send it later
 
 
 class Gateway:
@@ -91,9 +93,9 @@ class Gateway:
 
     def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:
         body = "\n\n".join(r.text for r in replies if r.text)
-        if body:
-            self.store.record_outbound(conversation, body, status="answered")
-        return InboundResult(replies=replies)
+        outbound = self.store.record_outbound(conversation, body, status="answered") \
+            if body else None
+        return InboundResult(replies=replies, conversation_id=conversation, outbound_id=outbound)
 
     def conversation_id(self, channel: str, address: str) -> str:
         return pseudonymous_id(self._key, channel, address)

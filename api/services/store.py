@@ -59,6 +59,18 @@ class MessageStore:
             session.commit()
             return message.id
 
+    def mark_sent(self, message_id: str, provider_sid: str | None) -> None:
+        """An answer sent out of band: its Twilio SID (status callbacks follow), or failed."""
+        with self._sessions() as session:
+            session.execute(update(Message).where(Message.id == message_id).values(
+                provider_sid=provider_sid, status="queued" if provider_sid else "send_failed"))
+            session.commit()
+
+    def is_opted_out(self, conversation_id: str) -> bool:
+        with self._sessions() as session:
+            conversation = session.get(Conversation, conversation_id)
+            return bool(conversation and conversation.opted_out)
+
     def set_opted_out(self, conversation_id: str, opted_out: bool) -> None:
         with self._sessions() as session:
             session.execute(update(Conversation).where(Conversation.id == conversation_id)
