@@ -74,6 +74,33 @@ def cmd_db_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_export_hsds(args: argparse.Namespace) -> int:
+    from resources_db.exchange import export_hsds, open_session
+
+    directory = Path(args.directory)
+    with open_session(runtime_env()["DATABASE_URL"]) as session:
+        report = export_hsds(session, directory)
+    say(f"wrote {report.services} services and {report.organizations} organizations "
+        f"(HSDS 3.0 JSON) and {len(report.tables)} CSV tables + datapackage.json to {directory}")
+    return 0
+
+
+def cmd_db_import(args: argparse.Namespace) -> int:
+    """import-hsds DIR, import-jobs FILE, import-csv FILE: all or nothing."""
+    from resources_db import csv_import, exchange, jobs_import
+
+    importer = {"import-hsds": exchange.import_hsds, "import-jobs": jobs_import.import_jobs,
+                "import-csv": csv_import.import_csv}[args.db_command]
+    with exchange.open_session(runtime_env()["DATABASE_URL"]) as session:
+        try:
+            counts = importer(session, Path(args.path))
+        except exchange.ImportFailed as exc:
+            print(f"[navigator] {args.path}: {exc}", file=sys.stderr, flush=True)
+            return 1
+    say(f"imported {args.path}: " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    return 0
+
+
 # --- engine ---------------------------------------------------------------------------------
 
 def cmd_train(_args: argparse.Namespace) -> int:
@@ -161,6 +188,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return manager.returncode or 0
 
 
+def cmd_bench_crisis(_args: argparse.Namespace) -> int:
+    """Recall of the crisis net on tests/data/crisis_eval.txt; false positives on every
+    training example in data/nlu (none of which is a crisis)."""
+    import json
+    import re
+
+    import yaml
+
+    from api.services.crisis import detect_crisis, evaluate
+
+    crisis = [line.strip() for line in (ROOT / "tests" / "data" / "crisis_eval.txt").read_text()
+              .splitlines() if line.strip() and not line.startswith("#")]
+    ordinary = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
+            if "intent" in block:
+                for line in block["examples"].splitlines():
+                    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.lstrip("- ").strip())
+                    if text:
+                        ordinary.append(text)
+    result = evaluate(crisis, ordinary)
+    print(f"{'set':<10}{'messages':>10}{'flagged':>10}")
+    print(f"{'crisis':<10}{len(crisis):>10}{round(result['recall'] * len(crisis)):>10}")
+    print(f"{'ordinary':<10}{len(ordinary):>10}"
+          f"{round(result['false_positive_rate'] * len(ordinary)):>10}")
+    for text in crisis:
+        if detect_crisis(text) is None:
+            print(f"missed: {text}")
+    print(json.dumps(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navigator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -185,12 +244,29 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--no-demo", action="store_true",
                       help="skip the demo job postings and residences (flagged demo otherwise)")
     seed.set_defaults(func=cmd_db_seed)
+    export_hsds = db_sub.add_parser(
+        "export-hsds", help="write the directory as HSDS 3.0 JSON + a CSV data package")
+    export_hsds.add_argument("directory", help="output folder (created if missing)")
+    export_hsds.set_defaults(func=cmd_db_export_hsds)
+    for name, what, help_text in (
+            ("import-hsds", "DIR", "import an export-hsds folder (services.json, "
+                                   "organizations.json; all or nothing)"),
+            ("import-jobs", "FILE", "import schema.org JobPosting JSON-LD (all or nothing)"),
+            ("import-csv", "FILE", "add/update services from a CSV (all or nothing)")):
+        importer = db_sub.add_parser(name, help=help_text)
+        importer.add_argument("path", metavar=what)
+        importer.set_defaults(func=cmd_db_import)
 
     engine = sub.add_parser("engine", help="Rasa engine utilities")
     engine_sub = engine.add_subparsers(dest="engine_command", required=True, metavar="ENGINE_COMMAND")
     engine_sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_engine_validate)
     engine_sub.add_parser("test-stories", help="rasa test core on tests/rasa (dialogue)") \
         .set_defaults(func=cmd_engine_test_stories)
+
+    bench = sub.add_parser("bench", help="benchmarks (they print numbers; tests are in make test)")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
+    bench_sub.add_parser("crisis", help="crisis-net recall and false-positive rate") \
+        .set_defaults(func=cmd_bench_crisis)
 
     nlu = sub.add_parser("nlu", help="NLU data utilities")
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")

@@ -33,18 +33,21 @@ _CRISIS_PATTERNS = {
     ],
     "not_breathing": [
         r"\b(not|isn'?t|isnt|aint|ain'?t|stopped|stop|barely|can'?t|cant) breath(ing|in|e)?\b",
-        r"\b(won'?t|wont|will not|cant|can'?t|not) (wake|waking) ?up\b",
-        r"\bunresponsive\b", r"\b(turning|turned|lips are|lips) (blue|purple|gray|grey)\b",
+        r"\b(won'?t|wont|will not|cant|can'?t|cannot|not) (wake|waking) ((him|her|them|my \w+) )?up\b",
+        r"\bunresponsive\b",
+        r"\b(turning|turned|lips?( (are|r|is|look|looking|turning|turned|going))?) "
+        r"(blue|purple|gr[ae]y)\b",
         r"\bpassed out and\b", r"\bno pulse\b", r"\bfoaming at the mouth\b",
     ],
     "suicidal": [
         r"\bsuicid(e|al)\b", r"\bkill(ing)? my ?self\b", r"\bend(ing)? (it all|my life)\b",
-        r"\b(want|wanna|going|gonna) (to )?die\b", r"\b(don'?t|dont|do not) want to (live|be alive|wake up)\b",
+        r"\b(want|wanna|going|gonna) (to )?die\b", r"\b(don'?t|dont|do not) (want|wanna) (to )?(live|be alive|wake up|be here)\b",
         r"\bno reason to live\b", r"\bbetter off dead\b", r"\btake my (own )?life\b",
         r"\bnot (want|wanting) to be here anymore\b", r"\bhang(ing)? my ?self\b",
     ],
     "self_harm": [
-        r"\b(cut|cutting|hurt|hurting|harm|harming|burn|burning) my ?self\b", r"\bself[- ]?harm\b",
+        r"\b(cut|cutting|hurt|hurting|harm|harming|burn|burning) my ?self\b",
+        r"\bself[- ]?harm(ing|ed)?\b",
     ],
     "relapse_danger": [
         r"\b(relapsed|using again|picked up again)\b.*\b(alone|scared|bad|dying|too much)\b",
@@ -56,6 +59,9 @@ _COMPILED = {kind: [re.compile(p) for p in patterns] for kind, patterns in _CRIS
 # when unsure, the net answers as a crisis.
 _NEGATION = re.compile(r"\b(not|never|no|didn'?t|didnt|don'?t|dont|isn'?t|wasn'?t|aren'?t)\W+"
                        r"(\w+\W+)?$")
+# Phrases that carry their own "not" ("don't want to live"): a negation cannot cancel them.
+_NEGATIVE_PHRASE = re.compile(r"(don'?t|dont|do not|not|can'?t|cant|cannot|won'?t|wont|isn'?t"
+                              r"|isnt|aint|ain'?t|will not|stopped|no)\b")
 _SAFE_CONTEXT = re.compile(r"\b(training|class|course|job|jobs|work at|working at|hiring|"
                            r"prevention|awareness|kit|carry)\b")
 
@@ -79,10 +85,18 @@ def detect_crisis(text: str) -> CrisisMatch | None:
         for pattern in patterns:
             for m in pattern.finditer(t):
                 before = t[max(0, m.start() - 40) : m.start()]
-                if _NEGATION.search(before) and "don't want to" not in m.group(0) \
-                        and "dont want to" not in m.group(0) and "do not want" not in m.group(0):
+                if _NEGATION.search(before) and not _NEGATIVE_PHRASE.match(m.group(0)):
                     continue
                 if kind == "overdose" and _SAFE_CONTEXT.search(t) and "narcan" in m.group(0):
                     continue
                 return CrisisMatch(kind, m.group(0))
     return None
+
+
+def evaluate(crisis_messages: list[str], ordinary_messages: list[str]) -> dict[str, float | int]:
+    """Recall on crisis messages and false-positive rate on ordinary ones."""
+    caught = sum(detect_crisis(m) is not None for m in crisis_messages)
+    false_alarms = sum(detect_crisis(m) is not None for m in ordinary_messages)
+    return {"recall": round(caught / max(len(crisis_messages), 1), 4),
+            "false_positive_rate": round(false_alarms / max(len(ordinary_messages), 1), 4),
+            "n_crisis": len(crisis_messages), "n_ordinary": len(ordinary_messages)}
