@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.routers import chat, health, interpret, site, sms
+from api.routers import chat, health, hsds, interpret, site, sms
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
 from api.services.rasa_client import RasaClient
@@ -54,5 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sms.router)
     app.include_router(interpret.router)
     app.include_router(site.router)
+    app.include_router(hsds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
