@@ -58,28 +58,34 @@ def system(tmp_path_factory: pytest.TempPathFactory):
                                         stdout=log.open("w"), stderr=subprocess.STDOUT,
                                         start_new_session=True), log)
     base = f"http://127.0.0.1:{api_port}"
+    try:
+        _wait_until_healthy(base, procs)
+        yield {"base": base, "env": env, "work": work}
+    finally:  # also when start-up failed: never leave processes behind
+        for proc, _log in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc, _log in procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait_until_healthy(base: str, procs: dict[str, tuple[subprocess.Popen, Path]]) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    healthy = False
-    while time.monotonic() < deadline and not healthy:
+    while time.monotonic() < deadline:
         for name, (proc, log) in procs.items():
             if proc.poll() is not None:
                 pytest.fail(f"{name} exited with {proc.returncode}:\n{_tail(log)}")
         try:
-            healthy = httpx.get(f"{base}/healthz", timeout=3).status_code == 200
+            if httpx.get(f"{base}/healthz", timeout=3).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(1)
-    if not healthy:
-        pytest.fail("not healthy in time:\n" + "\n".join(f"--- {n}\n{_tail(log)}"
-                                                       for n, (_p, log) in procs.items()))
-    yield {"base": base, "env": env, "work": work}
-    for proc, _log in procs.values():
-        os.killpg(proc.pid, signal.SIGTERM)
-    for proc, _log in procs.values():
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("not healthy in time:\n" + "\n".join(f"--- {n}\n{_tail(log)}"
+                                                   for n, (_p, log) in procs.items()))
 
 
 def seed_office_names() -> set[str]:
