@@ -227,3 +227,21 @@ def test_remembers_the_place_across_needs(system):
     listing_of(chat(system, "client-remember-1", "jobs in lancaster"))
     housing = listing_of(chat(system, "client-remember-1", "any sober living for women"))
     assert "Lancaster" in housing["text"] and "(for women)" in housing["text"]
+
+
+def test_no_phone_number_or_message_text_in_any_process_log(system):
+    """Privacy: after real conversations, grep every log line of the three processes."""
+    phone = "+17175550166"
+    secret = "my probation officer is named Zebulon"
+    url = f"{system['base']}/sms/inbound"
+    for body in (secret, "I need a job in Erie", "i want to die"):
+        form = {"MessageSid": f"SMlog{secrets.token_hex(8)}", "From": phone, "Body": body}
+        signature = RequestValidator(system["env"]["TWILIO_AUTH_TOKEN"]).compute_signature(
+            url, form)
+        httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
+    chat(system, "client-logs-00001", secret)
+    for name in ("engine", "actions", "api"):
+        log = (system["work"] / f"{name}.log").read_text(errors="replace")
+        assert log, f"{name} wrote no log at all"
+        for needle in ("7175550166", "Zebulon", "probation officer", "i want to die"):
+            assert needle not in log, f"{needle!r} found in the {name} log"
