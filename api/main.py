@@ -6,13 +6,15 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.routers import chat, health, hsds, interpret, site, sms
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
+from api.services.limits import RateLimiter
 from api.services.rasa_client import RasaClient
 from api.services.store import MessageStore
 from api.services.twilio_send import SmsSender
@@ -20,6 +22,31 @@ from api.settings import Settings, get_settings
 from resources_db.db import make_engine, make_session_factory
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+# Pages: our own scripts and styles only; the widget talks to this origin (and its socket).
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")
+
+
+def add_protections(app: FastAPI, settings: Settings) -> None:
+    @app.middleware("http")
+    async def _protect(request: Request, call_next):  # noqa: ANN001, ANN202
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return JSONResponse({"detail": "request body too large"}, status_code=413)
+        response = await call_next(request)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
         store = MessageStore(app.state.sessions, Vault(settings.data_encryption_key))
         app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars,
-                                    store)
+                                    store, RateLimiter(settings.messages_per_minute))
         app.state.sms_sender = SmsSender(
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number,
             status_callback=settings.public_base_url.rstrip("/") + "/sms/status",
@@ -49,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Only the configured host sites may call the chat API from a browser; no cookies.
         app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins,
                            allow_methods=["POST"], allow_headers=["Content-Type"])
+    add_protections(app, settings)
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(sms.router)

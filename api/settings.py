@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     sms_inline_timeout_s: float = 10.0
 
     max_message_chars: int = 1600
+    max_body_bytes: int = 64 * 1024  # larger requests get 413
+    messages_per_minute: int = 20  # per sender
     # Host sites allowed to embed the web chat widget (comma-separated origins).
     widget_allowed_origins: str = ""
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from api.services.crisis import CRISIS_REPLY, detect_crisis
+from api.services.limits import RateLimiter
 from api.services.pseudonym import pseudonymous_id
 from api.services.rasa_client import BotMessage, EngineUnavailable, RasaClient
 from api.services.store import MessageStore
@@ -32,6 +33,8 @@ HELP_WORDS = {"HELP", "INFO"}
 HELP_REPLY = ("Recovery-to-Work Navigator: free help finding jobs, CareerLink, recovery housing, "
               "child care and rides in PA. Text what you need and your town. Text COACH for a "
               "person. Crisis: call or text 988. Emergency: 911. Reply STOP to opt out.")
+SLOW_DOWN_REPLY = ("You're sending messages very fast, so I'll pause for a minute. If this is an "
+                   "emergency call 911; in a crisis call or text 988.")
 START_REPLY = ("You're subscribed to the Recovery-to-Work Navigator again. Text what you need and "
                "your town, like: jobs in Erie. Reply STOP to opt out, HELP for help.")
 
@@ -57,9 +60,10 @@ class InboundResult:
 
 class Gateway:
     def __init__(self, rasa: RasaClient, pseudonym_key: str, max_chars: int,
-                 store: MessageStore):
+                 store: MessageStore, limiter: RateLimiter):
         self.rasa = rasa
         self.store = store
+        self.limiter = limiter
         self._key = pseudonym_key
         self._max_chars = max_chars
 
@@ -89,6 +93,10 @@ class Gateway:
             if detect_crisis(text) is None:
                 return InboundResult()
             return self._answered(conversation, [crisis_reply()])
+        if not self.limiter.allow(conversation) and detect_crisis(text) is None:
+            # Stored (nothing is lost) but not sent on to the engine; crisis still answered.
+            log.info("rate limit for %s", conversation)
+            return self._answered(conversation, [BotMessage(text=SLOW_DOWN_REPLY)])
         return self._answered(conversation, await self.handle_text(channel, address, text))
 
     def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:

@@ -91,3 +91,26 @@ def test_websocket_from_a_site_not_allowed_is_refused(client):
     with pytest.raises(WebSocketDisconnect), \
             client.websocket_connect("/chat/ws", headers={"origin": "https://evil.example"}) as ws:
         ws.receive_json()
+
+
+def test_pages_carry_security_headers_and_a_strict_csp(client):
+    page = client.get("/")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "<style" not in page.text and "<script>" not in page.text  # nothing inline to allow
+
+
+def test_a_huge_body_is_refused_with_413(client):
+    response = client.post("/chat/messages", content=b"x" * (65 * 1024),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_a_flood_from_one_sender_gets_a_kind_pause_but_crisis_still_answered(client):
+    replies = [client.post("/chat/messages", json={"client_id": "flood-0000001", "text": "hi"})
+               .json()["messages"][0]["text"] for _ in range(21)]
+    assert "very fast" in replies[-1] and "very fast" not in replies[0]
+    crisis = client.post("/chat/messages", json={"client_id": "flood-0000001",
+                                                 "text": "i want to die"}).json()
+    assert crisis["messages"][0]["custom"]["crisis"] is True
