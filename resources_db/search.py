@@ -4,7 +4,8 @@ Filters run in SQL (need and filter attributes, languages, full text, a grid-cel
 the few candidates near the place are ranked in Python: by distance (serving the person's
 county counts as here), then by how recently the record was verified, then name and id so
 every database gives the same order. Statewide services come after local ones, labelled.
-Without a radius the search widens (15, 40, 100 miles, then everywhere) until the page fills.
+Without a radius the search widens (15, 40, 100 miles, then everywhere) until the page fills,
+but does not go past 100 miles once something has been found.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from resources_db.schedules import WeeklyHours, is_open
 from resources_db.taxonomy import term_id
 
 WIDENING_RADII_MI: tuple[float | None, ...] = (15, 40, 100, None)
+NEAR_ENOUGH_MI = 100
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,10 @@ def search_services(session: Session, need: str | None, place: Place | None = No
         ranked = sorted(local.values(), key=_Candidate.rank)
         if open_now:
             ranked = _open_now(session, ranked, now)
-        if len(ranked) >= offset + limit or radius is None or radius == radius_mi:
+        # Stop when the page is full, or at 100 miles if anything was found by then: a
+        # residence 170 miles away is no answer for someone who has one 30 miles away.
+        if len(ranked) >= offset + limit or radius is None or radius == radius_mi \
+                or (radius >= NEAR_ENOUGH_MI and ranked):
             break
     statewide = sorted(_statewide_candidates(session, ids).values(), key=_Candidate.rank)
     if open_now:

@@ -50,3 +50,11 @@ def test_a_job_search_first_page_names_a_real_place_that_helps(db_session):
     kinds = [h.kind for h in result.hits]
     assert "job_posting" in kinds and "service" in kinds
     assert any(not h.demo for h in result.hits)
+
+
+def test_widening_stops_at_100_miles_once_something_is_found(db_session):
+    result = search_services(db_session, "housing", geo.resolve_place("pittsburgh"), limit=3,
+                             filters={"gender_served": "women"})
+    local = [h for h in result.hits if not h.statewide]
+    assert local and all(h.distance_mi <= 100 for h in local)
+    assert result.radius_mi == 100
