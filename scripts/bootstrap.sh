@@ -14,7 +14,7 @@ say() { printf '[setup] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 # Debian packages this project needs; later issues append to this list (postgresql, redis, chromium).
-APT_PACKAGES=(python3-venv python3-dev build-essential git curl postgresql)
+APT_PACKAGES=(python3-venv python3-dev build-essential git curl postgresql chromium)
 
 system_deps() {
   local missing=()
@@ -28,6 +28,8 @@ system_deps() {
   command -v curl >/dev/null && missing=("${missing[@]/curl}")
   # The tests run their own throwaway server (tests/postgres.py): any initdb + pg_ctl will do.
   compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && missing=("${missing[@]/postgresql}")
+  # Browser tests drive Debian's Chromium with Playwright (its own browser download fails here).
+  command -v chromium >/dev/null && missing=("${missing[@]/chromium}")
   local todo=(); for p in "${missing[@]}"; do [ -n "$p" ] && todo+=("$p"); done
   if [ ${#todo[@]} -eq 0 ]; then return 0; fi
   if ! command -v apt-get >/dev/null; then say "please install: ${todo[*]}"; exit 1; fi
