@@ -214,9 +214,9 @@ def resolve_place(text: str) -> Place:
     key = county_key(n)
     if wants_county and key:
         return g.counties[key]
-    name = PLACE_VARIANTS.get(n, n)
-    if name in g.towns:
-        return g.towns[name]
+    for name in _spellings(PLACE_VARIANTS.get(n, n)):
+        if name in g.towns:
+            return g.towns[name]
     if key:
         return g.counties[key]
     if n in US_STATES or n in _other_state_places():
@@ -224,6 +224,25 @@ def resolve_place(text: str) -> Place:
         raise OutsidePennsylvania(raw, f"{where} is outside Pennsylvania.")
     raise UnknownPlace(raw, f"I don't know a place called '{raw}' in Pennsylvania.",
                        suggest_places(n))
+
+
+_ABBREVIATIONS = ((r"^mount ", "mt "), (r"^mt ", "mount "), (r"^saint ", "st "), (r"^st ", "saint "),
+                  (r"^fort ", "ft "), (r"^ft ", "fort "))
+_MUNICIPAL_SUFFIX = re.compile(r" (township|twp|borough|boro|city|village)$")
+
+
+def _spellings(name: str) -> list[str]:
+    """'mount lebanon' -> also 'mt lebanon'; 'bensalem township' -> also 'bensalem'."""
+    out = [name]
+    bare = _MUNICIPAL_SUFFIX.sub("", name)
+    for candidate in (name, bare):
+        out.append(candidate)
+        for pattern, replacement in _ABBREVIATIONS:
+            if re.match(pattern, candidate):
+                out.append(re.sub(pattern, replacement, candidate))
+    if bare != name:
+        out.append(bare + " township")
+    return list(dict.fromkeys(out))
 
 
 def suggest_places(text: str, limit: int = 3) -> list[str]:

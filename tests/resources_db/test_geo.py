@@ -51,3 +51,11 @@ def test_empty_place_is_an_error_not_a_crash():
 def test_distance_pittsburgh_to_philadelphia_is_about_260_miles():
     a, b = geo.resolve_place("pittsburgh"), geo.resolve_place("philadelphia")
     assert 250 < geo.haversine_miles(a.latitude, a.longitude, b.latitude, b.longitude) < 275
+
+
+@pytest.mark.parametrize(("text", "county"), [
+    ("mount lebanon", "Allegheny"), ("saint marys", "Elk"), ("bensalem township", "Bucks"),
+    ("upper darby twp", "Delaware"), ("king of prussia", "Montgomery"),
+])
+def test_municipal_spellings_people_use(text, county):
+    assert geo.resolve_place(text).county == county
