@@ -39,7 +39,7 @@ def runtime_env() -> dict[str, str]:
         "DATABASE_URL": s.database_url,
         "SANIC_HOST": "127.0.0.1",  # the action server listens on loopback only
     })
-    env.setdefault("RASA_TRACKER_DB", str(ROOT / "var" / "rasa_tracker.db"))
+    env["RASA_TRACKER_DB"] = s.rasa_tracker_db
     return env
 
 
@@ -220,6 +220,43 @@ def cmd_bench_crisis(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy_context():
+    from api.services.crypto import Vault
+    from api.settings import get_settings
+    from resources_db.db import make_engine, make_session_factory
+
+    s = get_settings()
+    return s, make_session_factory(make_engine(s.database_url)), Vault(s.data_encryption_key)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from api.services.privacy import purge
+
+    settings, sessions, _vault = _privacy_context()
+    days = args.days if args.days is not None else settings.retention_days
+    report = purge(sessions, settings.rasa_tracker_db, days)
+    say(f"purged data older than {days} days: {report.messages} messages, "
+        f"{report.conversations} conversations, {report.tracker_events} engine events")
+    return 0
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    import json
+
+    from api.services.privacy import delete_person, export_person
+
+    settings, sessions, vault = _privacy_context()
+    if args.person_command == "export":
+        print(json.dumps(export_person(sessions, vault, settings.pseudonym_key, args.phone),
+                         indent=2))
+        return 0
+    report = delete_person(sessions, settings.rasa_tracker_db, settings.pseudonym_key,
+                           args.phone)
+    say(f"deleted {report.messages} messages, {report.conversations} conversations and "
+        f"{report.tracker_events} engine events for that number")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navigator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -262,6 +299,18 @@ def build_parser() -> argparse.ArgumentParser:
     engine_sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_engine_validate)
     engine_sub.add_parser("test-stories", help="rasa test core on tests/rasa (dialogue)") \
         .set_defaults(func=cmd_engine_test_stories)
+
+    purge = sub.add_parser("purge", help="delete messages and engine events past retention")
+    purge.add_argument("--days", type=int, help="override RETENTION_DAYS (default 30)")
+    purge.set_defaults(func=cmd_purge)
+
+    person = sub.add_parser("person", help="a person's own data, by phone number")
+    person_sub = person.add_subparsers(dest="person_command", required=True, metavar="ACTION")
+    for action, text in (("export", "print everything held about this number, decrypted"),
+                         ("delete", "delete everything held about this number")):
+        p = person_sub.add_parser(action, help=text)
+        p.add_argument("phone", help="the phone number as Twilio sends it, e.g. +18145550100")
+        p.set_defaults(func=cmd_person)
 
     bench = sub.add_parser("bench", help="benchmarks (they print numbers; tests are in make test)")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")

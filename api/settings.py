@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from resources_db.db import DEFAULT_DATABASE_URL
+from resources_db.db import DEFAULT_DATABASE_URL, REPO_ROOT
 
 # Development defaults; production refuses to start with any of them.
 DEV_SECRETS = {
@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     sms_inline_timeout_s: float = 10.0
 
     max_message_chars: int = 1600
+    retention_days: int = 30  # messages and engine events older than this are purged
+    rasa_tracker_db: str = str(REPO_ROOT / "var" / "rasa_tracker.db")  # path or database URL
     max_body_bytes: int = 64 * 1024  # larger requests get 413
     messages_per_minute: int = 20  # per sender
     # Host sites allowed to embed the web chat widget (comma-separated origins).
