@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.logs import configure_logging
 from api.routers import chat, health, hsds, interpret, site, sms
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rasa.aclose()
         engine.dispose()
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     app = FastAPI(title="Recovery-to-Work Navigator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     if settings.widget_origins:

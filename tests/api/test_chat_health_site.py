@@ -114,3 +114,20 @@ def test_a_flood_from_one_sender_gets_a_kind_pause_but_crisis_still_answered(cli
     crisis = client.post("/chat/messages", json={"client_id": "flood-0000001",
                                                  "text": "i want to die"}).json()
     assert crisis["messages"][0]["custom"]["crisis"] is True
+
+
+def test_logs_are_json_lines_without_message_text(client, caplog):
+    import json as _json
+    import logging
+
+    from api.logs import JsonFormatter
+
+    assert isinstance(logging.getLogger().handlers[0].formatter, JsonFormatter)
+    caplog.set_level("INFO")
+    client.post("/chat/messages", json={"client_id": "logcheck-0001", "text": "i want to die"})
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert any("crisis net matched" in line for line in lines)
+    for line in lines:
+        entry = _json.loads(line)
+        assert {"ts", "level", "logger", "msg"} <= set(entry)
+        assert "want to die" not in line and "logcheck-0001" not in line
