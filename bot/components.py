@@ -65,9 +65,13 @@ class UnknownWordsFallback(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            found = words(message.get(TEXT))
-            if not found or message.get(ENTITIES) or found & self.vocabulary:
+            text = message.get(TEXT) or ""
+            found = words(text)
+            if message.get(ENTITIES) or found & self.vocabulary:
                 continue
+            if not found and any(c.isdigit() for c in text):
+                continue  # "2", "#3": choices, which the classifier knows
+            # No known word at all (gibberish, another language, only emoji): not understood.
             fallback = {"name": FALLBACK_INTENT, "confidence": 1.0}
             message.set(INTENT, fallback, add_to_output=True)
             ranking = message.get(INTENT_RANKING_KEY) or []

@@ -180,3 +180,20 @@ def test_no_phone_number_or_message_text_in_any_process_log(system):
         assert log, f"{name} wrote no log at all"
         for needle in ("7175550166", "Zebulon", "probation officer", "i want to die"):
             assert needle not in log, f"{needle!r} found in the {name} log"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("🙂🙂🙂", "didn't get that"),
+    ("necesito trabajo en filadelfia", "211"),
+    ("jobs in ohio", "outside Pennsylvania"),
+    ("   ", "didn't get any text"),
+])
+def test_bad_input_gets_a_short_kind_useful_answer(system, text, expected):
+    reply = texts(chat(system, f"client-bad-{abs(hash(text)) % 10**8:08d}", text))
+    assert expected in reply and len(reply) < 400
+
+
+def test_a_1600_character_message_is_answered(system):
+    long = ("i need a job in erie " * 80)[:1600]
+    reply = chat(system, "client-long-000001", long)
+    assert any("CareerLink" in (m.get("text") or "") for m in reply)
