@@ -515,14 +515,14 @@
   // if the socket cannot open, closes, errors or is slow, the same text goes over HTTP.
   var socket = null;
   var socketReady = null;
-  var socketBroken = false;
+  var socketRetryAt = 0; // after a failed open, HTTP until then, then the socket is tried again
   var pending = {};
   var nextId = 1;
 
   function openSocket() {
     if (socketReady) return socketReady;
     socketReady = new Promise(function (resolve, reject) {
-      if (typeof WebSocket !== 'function' || socketBroken) { reject(new Error('no socket')); return; }
+      if (typeof WebSocket !== 'function' || Date.now() < socketRetryAt) { reject(new Error('no socket')); return; }
       var url = apiBase.replace(/^http/, 'ws') + '/chat/ws';
       var ws;
       try { ws = new WebSocket(url); } catch (e) { reject(e); return; }
@@ -569,8 +569,9 @@
   function transport(text) {
     return socketMessage(text).then(null, function (err) {
       if (err && err.sent) throw err;
-      // Socket unavailable (proxy, old browser): HTTP from here on for this page.
-      socketBroken = true;
+      // Socket unavailable (proxy, old browser, server restarting): HTTP for a minute, then
+      // the socket is tried again, so a restart does not leave the page on HTTP for good.
+      if (Date.now() >= socketRetryAt) socketRetryAt = Date.now() + 60000;
       return postMessage(text);
     });
   }
