@@ -188,6 +188,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return manager.returncode or 0
 
 
+def cmd_bench_chat(args: argparse.Namespace) -> int:
+    """SMS turn latency/throughput through the gateway and straight to Rasa (api/bench_chat.py)."""
+    from api.bench_chat import main as bench_chat_main
+
+    return bench_chat_main(args.conversations, args.duration, args.base_url, args.rasa_url)
+
+
 def cmd_bench_crisis(_args: argparse.Namespace) -> int:
     """Recall of the crisis net on tests/data/crisis_eval.txt; false positives on every
     training example in data/nlu (none of which is a crisis)."""
@@ -218,6 +225,16 @@ def cmd_bench_crisis(_args: argparse.Namespace) -> int:
             print(f"missed: {text}")
     print(json.dumps(result))
     return 0
+
+
+def cmd_bench_search(args: argparse.Namespace) -> int:
+    """search_services on a throwaway directory of synthetic services, against a full scan.
+    SQLite (a temp file) unless DATABASE_URL points at PostgreSQL (a temp database there)."""
+    from resources_db.bench import bench_search
+
+    url = os.environ.get("DATABASE_URL") or None
+    report = bench_search(args.services, args.queries, args.seed, database_url=url)
+    return 1 if report.mismatches else 0
 
 
 def _privacy_context():
@@ -316,6 +333,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
     bench_sub.add_parser("crisis", help="crisis-net recall and false-positive rate") \
         .set_defaults(func=cmd_bench_crisis)
+    bench_chat = bench_sub.add_parser(
+        "chat", help="SMS conversations through the gateway vs straight to Rasa (latency)")
+    bench_chat.add_argument("--conversations", type=int, default=8, help="concurrent people")
+    bench_chat.add_argument("--duration", type=float, default=60, help="seconds per path")
+    bench_chat.add_argument("--base-url", help="a running api (default: start an own system)")
+    bench_chat.add_argument("--rasa-url", help="its engine (default: RASA_HOST/RASA_PORT)")
+    bench_chat.set_defaults(func=cmd_bench_chat)
+    bench_search = bench_sub.add_parser(
+        "search", help="search latency on N synthetic services, against a full scan")
+    bench_search.add_argument("--services", type=int, default=100_000,
+                              help="synthetic services in the throwaway directory")
+    bench_search.add_argument("--queries", type=int, default=1_000, help="queries to time")
+    bench_search.add_argument("--seed", type=int, default=42, help="makes data and queries")
+    bench_search.set_defaults(func=cmd_bench_search)
 
     nlu = sub.add_parser("nlu", help="NLU data utilities")
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")

@@ -8,9 +8,11 @@ link a service to a taxonomy_term of our own taxonomy (see taxonomy.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Date,
     DateTime,
     Float,
@@ -20,12 +22,41 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    case,
     event,
+    func,
+    inspect,
+    literal,
+    null,
+    select,
+    text,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from resources_db.db import Base
 from resources_db.geo import grid_cell
+from resources_db.taxonomy import NEEDS
+
+
+def search_key_token(code: str, value: str) -> str:
+    """How an attribute reads in a search key (see refresh_search_keys at the end)."""
+    return f"|{code}={value}|"
+
+
+def _need_indexes(table: str, *columns: str) -> tuple[Index, ...]:
+    """One partial index per need: a search for a need reads only the rows that meet it (the
+    query names the token literally, as here, so SQLite and PostgreSQL pick the index)."""
+    def has(code: str, function: str) -> text:
+        return text(f"{function}(search_key, '{search_key_token(code, 'true')}') > 0")
+
+    return tuple(Index(f"ix_{table}_need_{code}", *columns, sqlite_where=has(code, "instr"),
+                       postgresql_where=has(code, "strpos")) for code in NEEDS)
+
+
+# The columns of the search indexes on service_at_location and service_area.
+SEARCH_LOCATED = ("grid_cell", "latitude", "longitude", "search_key", "assured_date", "service_id")
+SEARCH_SERVING = ("name", "search_key", "assured_date", "service_id")
 
 
 class Organization(Base):
@@ -67,7 +98,7 @@ class Service(Base):
     source_title: Mapped[str | None] = mapped_column(Text)
     coach_notes: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_statewide: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_statewide: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     organization: Mapped[Organization] = relationship(back_populates="services")
     phones: Mapped[list[Phone]] = relationship(back_populates="service")
@@ -98,10 +129,20 @@ class Location(Base):
 
 class ServiceAtLocation(Base):
     __tablename__ = "service_at_location"
+    # A radius search reads only this index: the cells, then key and coordinates (see search.py).
+    __table_args__ = (Index("ix_service_at_location_search", *SEARCH_LOCATED),
+                      *_need_indexes("service_at_location", *SEARCH_LOCATED))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
     location_id: Mapped[str] = mapped_column(ForeignKey("location.id"), index=True)
+    # Copies for search (not HSDS), kept current by refresh_search_keys(): the location's grid
+    # cell and coordinates, the service's search key and assured_date (ranks ties).
+    grid_cell: Mapped[int | None] = mapped_column(Integer)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    search_key: Mapped[str | None] = mapped_column(Text)
+    assured_date: Mapped[dt.date | None] = mapped_column(Date)
 
     service: Mapped[Service] = relationship(back_populates="service_at_locations")
     location: Mapped[Location] = relationship()
@@ -161,7 +202,10 @@ class Attribute(Base):
 
     __tablename__ = "attribute"
     # "which services have need X / filter X = v": the search's hottest lookup.
-    __table_args__ = (Index("ix_attribute_term_value_link", "taxonomy_term_id", "value", "link_id"),)
+    __table_args__ = (Index("ix_attribute_term_value_link", "taxonomy_term_id", "value", "link_id"),
+                      # ... as the search asks it (of services): answered from the index alone.
+                      Index("ix_attribute_term_value_type_link", "taxonomy_term_id", "value",
+                            "link_type", "link_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     link_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -220,12 +264,18 @@ class ServiceArea(Base):
     """Where a service is offered; for us, usually a list of counties (name = county)."""
 
     __tablename__ = "service_area"
+    # "who serves this county" reads only this index (see search.py).
+    __table_args__ = (Index("ix_service_area_search", *SEARCH_SERVING),
+                      *_need_indexes("service_area", *SEARCH_SERVING))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     service_id: Mapped[str | None] = mapped_column(ForeignKey("service.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(255), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     extent_type: Mapped[str | None] = mapped_column(String(20))
+    # Copies for search, as on ServiceAtLocation.
+    search_key: Mapped[str | None] = mapped_column(Text)
+    assured_date: Mapped[dt.date | None] = mapped_column(Date)
 
     service: Mapped[Service | None] = relationship(back_populates="service_areas")
 
@@ -293,3 +343,83 @@ def _keep_grid_cell(_mapper, _connection, target) -> None:  # noqa: ANN001
         target.grid_cell = grid_cell(target.latitude, target.longitude)
     else:
         target.grid_cell = None
+
+
+# --- search keys ------------------------------------------------------------------------------
+# A search key is the service's searchable facts in one string, copied onto its
+# service_at_location and service_area rows so that a search by place reads one index and no
+# other table: "|local|<term code>=<value>|...|" (every attribute of the service, sorted) when
+# the service is active and not statewide, NULL otherwise. Writes through the ORM refresh the
+# copies after each flush; whoever writes these tables with Core (bulk loads, migrations)
+# calls refresh_search_keys() itself.
+
+def _search_key(service_id, dialect: str):  # noqa: ANN001, ANN202 (correlated to that column)
+    token = TaxonomyTerm.code + "=" + Attribute.value
+    tokens = (select(token.label("token")).select_from(Attribute)
+              .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+              .where(Attribute.link_id == service_id, Attribute.link_type == "service"))
+    if dialect == "postgresql":  # sorted: the same key whatever order attributes came in
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        joined = tokens.with_only_columns(func.string_agg(
+            token, aggregate_order_by(literal("|"), token.collate("C"))))
+    else:  # SQLite concatenates in the order of an ordered subquery
+        ordered = tokens.order_by(token).correlate(service_id.table).subquery()
+        joined = select(func.group_concat(ordered.c.token, "|"))
+    local = (select(Service.id).where(Service.id == service_id, Service.status == "active",
+                                      Service.is_statewide.is_(False)).exists())
+    return case((local, "|local|" + func.coalesce(joined.scalar_subquery(), "") + "|"),
+                else_=null())
+
+
+def refresh_search_keys(connection: Connection, service_ids: Iterable[str] | None = None,
+                        location_ids: Iterable[str] | None = None) -> None:
+    """Recompute the search copies of these services and locations (both None: of all)."""
+    sal, area, location = (ServiceAtLocation.__table__, ServiceArea.__table__,
+                           Location.__table__)
+    of_location = {c: select(location.c[c]).where(location.c.id == sal.c.location_id)
+                   .scalar_subquery() for c in ("grid_cell", "latitude", "longitude")}
+    service = Service.__table__
+
+    def assured(service_id):  # noqa: ANN001, ANN202
+        return select(service.c.assured_date).where(service.c.id == service_id).scalar_subquery()
+
+    dialect = connection.dialect.name
+    sal_update = update(sal).values(search_key=_search_key(sal.c.service_id, dialect),
+                                    assured_date=assured(sal.c.service_id), **of_location)
+    area_update = update(area).values(search_key=_search_key(area.c.service_id, dialect),
+                                      assured_date=assured(area.c.service_id))
+    if service_ids is None and location_ids is None:
+        connection.execute(sal_update)
+        connection.execute(area_update)
+        return
+    services, locations = sorted(set(service_ids or ())), sorted(set(location_ids or ()))
+    for i in range(0, len(services), 500):
+        chunk = services[i:i + 500]
+        connection.execute(sal_update.where(sal.c.service_id.in_(chunk)))
+        connection.execute(area_update.where(area.c.service_id.in_(chunk)))
+    for i in range(0, len(locations), 500):
+        connection.execute(sal_update.where(sal.c.location_id.in_(locations[i:i + 500])))
+
+
+# Rows whose changes reach search keys: the column naming the service (or location) affected.
+_SEARCH_SOURCES = {Attribute: "link_id", ServiceAtLocation: "service_id",
+                   ServiceArea: "service_id", Service: "id", Location: "id"}
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_search_keys_after_flush(session: Session, _flush_context) -> None:  # noqa: ANN001
+    services: set[str] = set()
+    locations: set[str] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, TaxonomyTerm) and inspect(obj).attrs.code.history.deleted:
+            refresh_search_keys(session.connection())  # a code renamed: rare, redo every key
+            return
+        column = _SEARCH_SOURCES.get(type(obj))
+        if column is None or (isinstance(obj, Attribute) and obj.link_type != "service"):
+            continue
+        history = inspect(obj).attrs[column].history  # old and new values, when it changed
+        ids = {v for v in (*history.added, *history.unchanged, *history.deleted) if v}
+        (locations if isinstance(obj, Location) else services).update(ids)
+    if services or locations:
+        refresh_search_keys(session.connection(), services, locations)

@@ -1,9 +1,13 @@
 """One search over the directory, used by the actions and the api.
 
-Filters run in SQL (need and filter attributes, languages, full text, a grid-cell radius); only
-the few candidates near the place are ranked in Python: by distance (serving the person's
-county counts as here), then by how recently the record was verified, then name and id so
-every database gives the same order. Statewide services come after local ones, labelled.
+A search by place reads two indexes: the search keys (models.refresh_search_keys) copied onto
+service_at_location, with the location's grid cell and coordinates, by grid cell (a partial
+index per need), and those copied onto service_area, by county. Need and attribute filters are
+tokens of the key; languages and full text are subqueries. Statewide services, and searches
+without a place, read the service table. Only the candidates near the place are ranked, in
+Python: by distance (serving the person's county counts as here), then by how recently the
+record was verified, then name and id so every database gives the same order; past the first
+page they are only counted. Statewide services come after local ones, labelled.
 Without a radius the search widens (15, 40, 100 miles, then everywhere) until the page fills,
 but does not go past 100 miles once something has been found.
 """
@@ -11,26 +15,44 @@ but does not go past 100 miles once something has been found.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import heapq
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, func, or_, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import (
+    Result,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from resources_db.geo import Place, cells_within, haversine_miles
+from resources_db.geo import GRID_STEP, Place, cells_within, haversine_miles
 from resources_db.models import (
+    Address,
     Attribute,
     JobPosting,
     Language,
     Location,
+    Phone,
     Schedule,
     Service,
     ServiceArea,
     ServiceAtLocation,
+    search_key_token,
 )
 from resources_db.schedules import WeeklyHours, is_open
-from resources_db.taxonomy import term_id
+from resources_db.taxonomy import NEEDS, term_id
 
 WIDENING_RADII_MI: tuple[float | None, ...] = (15, 40, 100, None)
 NEAR_ENOUGH_MI = 100
@@ -93,8 +115,8 @@ _LOAD_FOR_HIT = (
 )
 
 
-def _with_attribute(code: str, value: str):
-    return select(Attribute.link_id).where(Attribute.taxonomy_term_id == term_id(code),
+def _with_attribute(term, value):  # noqa: ANN001, ANN202 (SQL expressions)
+    return select(Attribute.link_id).where(Attribute.taxonomy_term_id == term,
                                            Attribute.value == value,
                                            Attribute.link_type == "service")
 
@@ -105,89 +127,316 @@ def fts_query(words: str) -> str | None:
     return " ".join(f'"{t}"*' for t in tokens[:12]) or None
 
 
-def _text_condition(session: Session, words: str):
-    if session.get_bind().dialect.name == "sqlite":
-        query = fts_query(words)
-        if query is None:
-            return None
-        return text("service.rowid IN (SELECT rowid FROM service_fts WHERE service_fts MATCH :q)"
-                    ).bindparams(q=query)
-    document = func.to_tsvector("english", func.coalesce(Service.name, "") + " "
-                                + func.coalesce(Service.description, ""))
-    return document.op("@@")(func.plainto_tsquery("english", words))
+def _text_clause(sqlite: bool):  # noqa: ANN202
+    """The free text (:q) matches the service: SQLite's FTS5 table, or on PostgreSQL the very
+    expression of the GIN index ix_service_fts (constants inline, or the index is not used)."""
+    if sqlite:
+        return text("service.rowid IN (SELECT rowid FROM service_fts WHERE service_fts MATCH :q)")
+    document = literal_column("to_tsvector('english', coalesce(service.name, '') || ' ' || "
+                              "coalesce(service.description, ''))")
+    return document.op("@@")(func.plainto_tsquery(literal_column("'english'"), bindparam("q")))
 
 
-def _service_ids(session: Session, need: str | None, filters: Mapping[str, str],
-                 words: str | None) -> Select:
-    query = select(Service.id).where(Service.status == "active")
-    if need:
-        query = query.where(Service.id.in_(_with_attribute(need, "true")))
-    for code, value in filters.items():
-        if code == "language":
-            query = query.where(Service.id.in_(
-                select(Language.service_id).where(func.lower(Language.name) == value.lower())))
+def _rows(session: Session, query: Select, params: Mapping[str, object]) -> Result:
+    """Plain rows on the session's connection: the ORM's per-row work is wasted on thousands
+    of id and coordinate rows."""
+    return session.connection().execute(query, dict(params))
+
+
+class _Criteria:
+    """What a service must be to answer: the need and attribute filters (search-key tokens,
+    see models.refresh_search_keys), languages and free text. The statements take them as
+    parameters, so each shape of search is built once (building costs more than running)."""
+
+    def __init__(self, session: Session, need: str | None, filters: Mapping[str, str],
+                 words: str | None) -> None:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        attributes = [(need, "true")] if need else []
+        languages = []
+        for code, value in filters.items():
+            if code == "language":
+                languages.append(value.lower())
+            else:
+                attributes.append((code, str(value).lower()))
+        # A need of the taxonomy is written into the statement, not passed: each has its own
+        # partial index (models._need_indexes), which the database picks only so. A value
+        # with "|" in it cannot be told apart in a key: it is looked up in attribute instead.
+        literal_need = need if need in NEEDS else None
+        keyed = [search_key_token(c, v) for c, v in attributes
+                 if "|" not in v and not (c == literal_need and v == "true")]
+        if not keyed and literal_need is None:
+            keyed = ["|local|"]
+        odd = [(term_id(c), v) for c, v in attributes if "|" in v]
+        query = (fts_query(words) if sqlite else words) if words else None
+        self.params: dict[str, object] = {f"t{i}": token for i, token in enumerate(keyed)}
+        for i, (term, value) in enumerate(odd):
+            self.params |= {f"o{i}": term, f"ov{i}": value}
+        for i, (code, value) in enumerate(attributes):
+            self.params |= {f"a{i}": term_id(code), f"av{i}": value}
+        self.params |= {f"l{i}": language for i, language in enumerate(languages)}
+        if query is not None:
+            self.params["q"] = query
+        self.shape = _Shape(sqlite, literal_need, len(keyed), len(odd), len(attributes),
+                            len(languages), query is not None)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    sqlite: bool
+    need: str | None  # a need of the taxonomy, written into the statement
+    tokens: int
+    odd: int
+    attributes: int
+    languages: int
+    text: bool
+
+    def _spoken(self, service_id) -> list:  # noqa: ANN001
+        return [service_id.in_(select(Language.service_id)
+                               .where(func.lower(Language.name) == bindparam(f"l{i}")))
+                for i in range(self.languages)]
+
+    def on_key(self, key, service_id) -> list:  # noqa: ANN001
+        """For a row carrying a search key (service_at_location, service_area): the service is
+        local and active (else its key is NULL) and has every attribute asked for."""
+        found = func.instr if self.sqlite else func.strpos
+        out = [found(key, bindparam(f"t{i}")) > 0 for i in range(self.tokens)]
+        if self.need is not None:  # as the partial index states it (a code of NEEDS: no quote)
+            token = search_key_token(self.need, "true")
+            out.insert(0, found(key, literal_column(f"'{token}'")) > literal_column("0"))
+        out += [service_id.in_(_with_attribute(bindparam(f"o{i}"), bindparam(f"ov{i}")))
+                for i in range(self.odd)]
+        out += self._spoken(service_id)
+        if self.text:
+            out.append(service_id.in_(select(Service.id).where(_text_clause(self.sqlite))))
+        return out
+
+    def on_service(self, few: bool = False) -> list:
+        """For the service table itself. When other conditions narrow the rows to a few (`few`:
+        statewide services; or the free text), attributes are checked row by row (EXISTS)
+        rather than listed: SQLite then reads those few rows first."""
+        out = [Service.status == "active"]
+        attributes = [_with_attribute(bindparam(f"a{i}"), bindparam(f"av{i}"))
+                      for i in range(self.attributes)]
+        if few or self.text:
+            out += [a.where(Attribute.link_id == Service.id).exists() for a in attributes]
         else:
-            query = query.where(Service.id.in_(_with_attribute(code, str(value).lower())))
-    if words and (condition := _text_condition(session, words)) is not None:
-        query = query.where(condition)
-    return query
+            out += [Service.id.in_(a) for a in attributes]
+        out += self._spoken(Service.id)
+        if self.text:
+            out.append(_text_clause(self.sqlite))
+        return out
 
 
-def _local_candidates(session: Session, ids: Select, place: Place | None,
-                      radius: float | None) -> dict[str, _Candidate]:
-    located = (
-        select(Service.id, Service.name, Service.assured_date, Location.latitude,
-               Location.longitude)
-        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(Service.id.in_(ids), Service.is_statewide.is_(False))
-    )
-    if place and radius is not None:
-        located = located.where(Location.grid_cell.in_(
-            cells_within(place.latitude, place.longitude, radius)))
-    found: dict[str, _Candidate] = {}
-    for sid, name, verified, lat, lon in session.execute(located):
+@functools.lru_cache(maxsize=512)
+def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) -> Select:
+    """The search's statements, built once per kind and shape (see _Criteria)."""
+    sal, area = ServiceAtLocation, ServiceArea
+    if kind == "located":  # variant: everywhere, not only in :cells
+        if shape.sqlite:  # both lists are built from the same rows in the same order
+            ids = func.group_concat(sal.service_id, _SEP)
+            dates = func.group_concat(func.coalesce(cast(sal.assured_date, String), ""), _SEP)
+        else:
+            from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+            in_order = aggregate_order_by(literal(_SEP), sal.service_id)
+            ids = func.string_agg(sal.service_id, in_order)
+            dates = func.string_agg(func.coalesce(
+                func.to_char(sal.assured_date, "YYYY-MM-DD"), ""), in_order)
+        query = (select(sal.latitude, sal.longitude, ids, dates)
+                 .where(*shape.on_key(sal.search_key, sal.service_id))
+                 .group_by(sal.grid_cell, sal.latitude, sal.longitude))  # index order
+        return query if variant else query.where(
+            sal.grid_cell.in_(bindparam("cells", expanding=True)))
+    if kind == "serving":
+        return select(area.service_id, area.assured_date).where(
+            area.name == bindparam("county"), *shape.on_key(area.search_key, area.service_id))
+    if kind == "unplaced":
+        return select(Service.id, Service.name, Service.assured_date).where(
+            *shape.on_service(), Service.is_statewide.is_not(True))
+    if kind == "statewide":
+        return select(Service.id, Service.name, Service.assured_date).where(
+            Service.is_statewide.is_(True), *shape.on_service(few=True))
+    if kind == "names":
+        return select(Service.id, Service.name).where(
+            Service.id.in_(bindparam("ids", expanding=True)))
+    if kind == "facts":  # variant: with the person's county
+        def first(column, owner):  # noqa: ANN001, ANN202
+            return select(column).where(owner == Service.id).limit(1).scalar_subquery()
+
+        name = func.nullif(area.name, "")
+        areas = select(area.id).where(area.service_id == Service.id)
+        return select(
+            Service.id, Service.name, Service.description, Service.url, Service.is_demo,
+            Service.is_statewide, Service.source_date, Service.source_url,
+            first(Phone.number, Phone.service_id),
+            first(sal.location_id, sal.service_id),
+            areas.with_only_columns(func.count(name)).scalar_subquery(),
+            areas.with_only_columns(func.max(name)).scalar_subquery(),
+            areas.where(area.name == bindparam("county")).exists() if variant
+            else literal(False),
+        ).where(Service.id.in_(bindparam("ids", expanding=True)))
+    if kind == "places":
+        other = aliased(Address)
+        first_address = select(other.id).where(other.location_id == Location.id).limit(1) \
+            .correlate(Location).scalar_subquery()
+        return (select(Location.id, Location.latitude, Location.longitude,
+                       Location.coordinates_approximate, Address.id, Address.address_1,
+                       Address.city, Address.region, Address.postal_code)
+                .outerjoin(Address, Address.id == first_address)
+                .where(Location.id.in_(bindparam("ids", expanding=True))))
+    raise ValueError(kind)
+
+
+def _cells_near(place: Place, radius: float) -> list[int]:
+    """cells_within()'s box less the cells no point of which is within the radius (with a
+    mile to spare): a quarter fewer rows to read for the same answer."""
+    out = []
+    for cell in cells_within(place.latitude, place.longitude, radius):
+        row, column = divmod(cell, 10000)
+        south, west = (row - 900) * GRID_STEP, (column - 1800) * GRID_STEP
+        lat = min(max(place.latitude, south), south + GRID_STEP)
+        lon = min(max(place.longitude, west), west + GRID_STEP)
+        if haversine_miles(place.latitude, place.longitude, lat, lon) <= radius + 1:
+            out.append(cell)
+    return out
+
+
+# A local service found so far: (distance or None, serves the person's county, verified,
+# name); the name is None until _rank() needs it.
+_Found = tuple[float | None, bool, dt.date | None, str | None]
+# The local answers located at one point (usually a zip centroid: many share one): latitude,
+# longitude, and their ids and verified dates, each list joined by _SEP in the same order.
+_Point = tuple[float | None, float | None, str, str]
+_SEP = "\x1f"
+
+
+def _located(session: Session, criteria: _Criteria, cells: list[int] | None) -> list[_Point]:
+    """The local answers in these cells (None: everywhere), by point, from one index."""
+    if cells is None:
+        return _rows(session, _statement("located", criteria.shape, True), criteria.params).all()
+    return _rows(session, _statement("located", criteria.shape),
+                 {**criteria.params, "cells": cells}).all()
+
+
+def _serving(session: Session, criteria: _Criteria, place: Place) -> dict[str, dt.date | None]:
+    """The local answers that serve the person's county (id -> verified)."""
+    return dict(_rows(session, _statement("serving", criteria.shape),
+                      {**criteria.params, "county": place.county}).all())
+
+
+def _points_near(points: list[_Point], place: Place, radius: float | None,
+                 distances: dict[tuple[float, float], float],
+                 ) -> list[tuple[float | None, str, str]]:
+    """(distance, ids, dates) of the points within the radius (None: all), nearest first."""
+    out = []
+    for lat, lon, ids, dates in points:
         distance = None
-        if place and lat is not None and lon is not None:
-            distance = round(haversine_miles(place.latitude, place.longitude, lat, lon), 1)
+        if lat is not None and lon is not None:
+            distance = distances.get((lat, lon))
+            if distance is None:
+                distance = distances[lat, lon] = round(
+                    haversine_miles(place.latitude, place.longitude, lat, lon), 1)
             if radius is not None and distance > radius:
                 continue
-        if sid not in found or (distance or 0) < (found[sid].distance_mi or 0):
-            found[sid] = _Candidate(sid, "service", name, False, verified, distance, False)
-    if place:
-        serving = (select(Service.id, Service.name, Service.assured_date)
-                   .join(ServiceArea, ServiceArea.service_id == Service.id)
-                   .where(Service.id.in_(ids), Service.is_statewide.is_(False),
-                          ServiceArea.name == place.county))
-        for sid, name, verified in session.execute(serving):
-            distance = found[sid].distance_mi if sid in found else None
-            found[sid] = _Candidate(sid, "service", name, False, verified, distance, True)
-    elif radius is None:
-        unlocated = (select(Service.id, Service.name, Service.assured_date)
-                     .where(Service.id.in_(ids), Service.is_statewide.is_(False)))
-        for sid, name, verified in session.execute(unlocated):
-            found.setdefault(sid, _Candidate(sid, "service", name, False, verified, None, False))
+        elif radius is not None:
+            continue  # no coordinates: within no radius
+        out.append((distance, ids, dates))
+    out.sort(key=lambda p: math.inf if p[0] is None else p[0])
+    return out
+
+
+def _members(ids: str, dates: str) -> Iterator[tuple[str, dt.date | None]]:
+    for sid, date in zip(ids.split(_SEP), dates.split(_SEP), strict=True):
+        yield sid, dt.date.fromisoformat(date) if date else None
+
+
+def _everything_near(points: list[tuple[float | None, str, str]],
+                     serving: dict[str, dt.date | None]) -> dict[str, _Found]:
+    """Every local answer: at its nearest location (where a location without coordinates
+    counts as nearest), or serving the person's county."""
+    found: dict[str, _Found] = {}
+    for distance, ids, dates in points:
+        for sid, verified in _members(ids, dates):
+            if sid not in found or (distance or 0) < (found[sid][0] or 0):
+                found[sid] = (distance, False, verified, None)
+    for sid, verified in serving.items():
+        found[sid] = (found[sid][0] if sid in found else None, True, verified, None)
     return found
+
+
+def _nearest(points: list[tuple[float, str, str]], serving: dict[str, dt.date | None],
+             top: int) -> tuple[dict[str, _Found], int]:
+    """The local answers that can rank in the first `top` (all that serve the county, then
+    points nearest first until `top` are in, ties included), and how many answers there are:
+    each of the others is only counted."""
+    located: set[str] = set()
+    for _, ids, _ in points:
+        located.update(ids.split(_SEP))
+    count = len(located | serving.keys())
+    area_distance: dict[str, float] = {}  # what serves the county still shows how far it is
+    if serving:
+        for distance, ids, _ in points:
+            for sid in ids.split(_SEP):
+                if sid in serving and sid not in area_distance:
+                    area_distance[sid] = distance
+    found: dict[str, _Found] = {sid: (area_distance.get(sid), True, verified, None)
+                                for sid, verified in serving.items()}
+    filled_at = None
+    for distance, ids, dates in points:
+        if filled_at is not None and distance > filled_at:
+            break
+        for sid, verified in _members(ids, dates):
+            if sid not in found:
+                found[sid] = (distance, False, verified, None)
+        if filled_at is None and len(found) >= top:
+            filled_at = distance
+    return found, count
+
+
+def _unplaced(session: Session, criteria: _Criteria) -> dict[str, _Found]:
+    """Without a place every local answer counts, located or not."""
+    rows = _rows(session, _statement("unplaced", criteria.shape), criteria.params).all()
+    return {sid: (None, False, verified, name) for sid, name, verified in rows}
+
+
+def _rank(session: Session, found: dict[str, _Found], postings: dict[str, _Candidate],
+          top: int | None, count: int | None = None) -> tuple[list[_Candidate], int]:
+    """Local services and job postings in rank order, and how many there are. With `top`, the
+    list may stop after the first `top`: the rest is counted, not ranked (`count`: how many
+    local services there are, when `found` holds only those that can rank first), and names
+    (the last tie-break) are read only for what ties with the top-th on distance and date."""
+    def known(f: _Found) -> tuple[float, int]:  # the rank, less name and id
+        near = 0.0 if f[1] else (f[0] if f[0] is not None else math.inf)
+        return near, -(f[2] or dt.date.min).toordinal()
+
+    items = list(found.items())
+    if top is not None and len(items) > top:
+        cut = heapq.nsmallest(top, map(known, found.values()))[-1]
+        items = [(sid, f) for sid, f in items if known(f) <= cut]
+    missing = [sid for sid, f in items if f[3] is None]
+    names: dict[str, str] = {}
+    for i in range(0, len(missing), 500):
+        names.update(_rows(session, _statement("names"), {"ids": missing[i:i + 500]}).all())
+    ranked = [_Candidate(sid, "service", names[sid] if name is None else name, False, verified,
+                         distance, area_match)
+              for sid, (distance, area_match, verified, name) in items]
+    ranked.extend(postings.values())
+    ranked.sort(key=_Candidate.rank)
+    return ranked, (len(found) if count is None else count) + len(postings)
 
 
 def _job_candidates(session: Session, place: Place | None, radius: float | None,
                     words: str | None, today: dt.date,
                     second_chance_only: bool = False) -> dict[str, _Candidate]:
-    query = select(JobPosting.id, JobPosting.title, JobPosting.hiring_organization,
-                   JobPosting.date_posted, JobPosting.latitude, JobPosting.longitude).where(
-        or_(JobPosting.valid_through.is_(None), JobPosting.valid_through >= today))
-    if second_chance_only:
-        query = query.where(JobPosting.second_chance.is_(True))
-    if place and radius is not None:
-        query = query.where(JobPosting.grid_cell.in_(
-            cells_within(place.latitude, place.longitude, radius)))
-    for word in re.findall(r"\w+", (words or "").lower())[:12]:
-        like = f"%{word}%"
-        query = query.where(or_(func.lower(JobPosting.title).like(like),
-                                func.lower(JobPosting.description).like(like),
-                                func.lower(JobPosting.hiring_organization).like(like)))
+    near = bool(place and radius is not None)
+    terms = re.findall(r"\w+", (words or "").lower())[:12]
+    params: dict[str, object] = {"today": today}
+    if near:
+        params["cells"] = cells_within(place.latitude, place.longitude, radius)
+    params |= {f"w{i}": f"%{word}%" for i, word in enumerate(terms)}
     found = {}
-    for jid, title, employer, posted, lat, lon in session.execute(query):
+    for jid, title, employer, posted, lat, lon in _rows(
+            session, _jobs_statement(second_chance_only, near, len(terms)), params):
         distance = None
         if place and lat is not None and lon is not None:
             distance = round(haversine_miles(place.latitude, place.longitude, lat, lon), 1)
@@ -198,11 +447,27 @@ def _job_candidates(session: Session, place: Place | None, radius: float | None,
     return found
 
 
-def _statewide_candidates(session: Session, ids: Select) -> dict[str, _Candidate]:
-    rows = session.execute(select(Service.id, Service.name, Service.assured_date)
-                           .where(Service.id.in_(ids), Service.is_statewide.is_(True)))
-    return {sid: _Candidate(sid, "service", name, True, verified, None, False)
-            for sid, name, verified in rows}
+@functools.lru_cache(maxsize=64)
+def _jobs_statement(second_chance_only: bool, near: bool, words: int) -> Select:
+    query = select(JobPosting.id, JobPosting.title, JobPosting.hiring_organization,
+                   JobPosting.date_posted, JobPosting.latitude, JobPosting.longitude).where(
+        or_(JobPosting.valid_through.is_(None), JobPosting.valid_through >= bindparam("today")))
+    if second_chance_only:
+        query = query.where(JobPosting.second_chance.is_(True))
+    if near:
+        query = query.where(JobPosting.grid_cell.in_(bindparam("cells", expanding=True)))
+    for i in range(words):
+        like = bindparam(f"w{i}")
+        query = query.where(or_(func.lower(JobPosting.title).like(like),
+                                func.lower(JobPosting.description).like(like),
+                                func.lower(JobPosting.hiring_organization).like(like)))
+    return query
+
+
+def _statewide_candidates(session: Session, criteria: _Criteria) -> list[_Candidate]:
+    rows = _rows(session, _statement("statewide", criteria.shape), criteria.params)
+    return sorted((_Candidate(sid, "service", name, True, verified, None, False)
+                   for sid, name, verified in rows), key=_Candidate.rank)
 
 
 def _open_now(session: Session, candidates: list[_Candidate], now: dt.datetime) -> list[_Candidate]:
@@ -210,9 +475,9 @@ def _open_now(session: Session, candidates: list[_Candidate], now: dt.datetime) 
     ids = [c.id for c in candidates if c.kind == "service"]
     hours: dict[str, list[WeeklyHours]] = {}
     if ids:
-        rows = session.execute(select(Schedule.service_id, Schedule.byday, Schedule.opens_at,
-                                      Schedule.closes_at)
-                               .where(Schedule.service_id.in_(ids), Schedule.byday.is_not(None)))
+        rows = _rows(session, select(Schedule.service_id, Schedule.byday, Schedule.opens_at,
+                                     Schedule.closes_at)
+                     .where(Schedule.service_id.in_(ids), Schedule.byday.is_not(None)), {})
         for sid, byday, opens, closes in rows:
             hours.setdefault(sid, []).append(WeeklyHours(byday, opens, closes))
     return [c for c in candidates if c.kind == "service" and is_open(hours.get(c.id, []), now)]
@@ -231,34 +496,57 @@ def search_services(session: Session, need: str | None, place: Place | None = No
         # For jobs, "takes people with a record" selects second-chance openings; the places
         # that help people find work (CareerLink, OVR) stay in the list.
         second_chance_only = filters.pop("accepts_people_with_records") == "true"
-    ids = _service_ids(session, need, filters, text)
+    criteria = _Criteria(session, need, filters, text)
     # Job postings answer "jobs" (they have no HSDS attributes, so not when filtering on them).
     jobs = include_jobs if include_jobs is not None else (need == "jobs" and not filters
                                                           and not open_now)
     radii = (radius_mi,) if radius_mi is not None or place is None else WIDENING_RADII_MI
     if place is None:
         radii = (None,)
+    # Open-now filtering needs every candidate ranked; otherwise the first offset + limit (one
+    # more for the jobs helper below) are enough, the rest is only counted.
+    top = None if open_now else offset + limit + 1
+    serving = _serving(session, criteria, place) if place else {}
+    points: list[_Point] = []
+    read_cells: set[int] = set()
+    distances: dict[tuple[float, float], float] = {}
     for radius in radii:
-        local = _local_candidates(session, ids, place, radius)
-        if jobs:
-            local |= _job_candidates(session, place, radius, text, now.date(),
-                                     second_chance_only)
-        ranked = sorted(local.values(), key=_Candidate.rank)
+        count = None
+        if place is None:
+            local = _unplaced(session, criteria)
+        else:
+            if radius is None:
+                points = _located(session, criteria, None)
+            else:  # widening reads only the cells it has not read yet
+                cells = [c for c in _cells_near(place, radius) if c not in read_cells]
+                read_cells.update(cells)
+                if cells:
+                    points += _located(session, criteria, cells)
+            near = _points_near(points, place, radius, distances)
+            if top is None or radius is None:
+                local = _everything_near(near, serving)
+            else:
+                local, count = _nearest(near, serving, top)
+        postings = _job_candidates(session, place, radius, text, now.date(),
+                                   second_chance_only) if jobs else {}
+        ranked, total = _rank(session, local, postings, top, count)
         if open_now:
             ranked = _open_now(session, ranked, now)
-        # Stop when the page is full, or at 100 miles if anything was found by then: a
-        # residence 170 miles away is no answer for someone who has one 30 miles away.
-        if len(ranked) >= offset + limit or radius is None or radius == radius_mi \
-                or (radius >= NEAR_ENOUGH_MI and ranked):
+            total = len(ranked)
+        if total >= offset + limit or radius is None or radius == radius_mi:
             break
-    statewide = sorted(_statewide_candidates(session, ids).values(), key=_Candidate.rank)
+        if radius >= NEAR_ENOUGH_MI and total:
+            break  # something within 100 miles: farther away helps nobody
+    statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
+    # When the local list stops early, it holds at least the first offset + limit + 1.
     ranked = ranked + statewide
+    total += len(statewide)
     if need == "jobs":
         ranked = _help_on_first_page(ranked, limit)
     page = ranked[offset : offset + limit]
-    return SearchResult(hits=_hydrate(session, page, need or "any", place), total=len(ranked),
+    return SearchResult(hits=_hydrate(session, page, need or "any", place), total=total,
                         radius_mi=radius)
 
 
@@ -280,9 +568,7 @@ def _hydrate(session: Session, page: list[_Candidate], need: str,
              place: Place | None) -> list[ResourceHit]:
     service_ids = [c.id for c in page if c.kind == "service"]
     job_ids = [c.id for c in page if c.kind == "job_posting"]
-    services = {s.id: s for s in session.scalars(
-        select(Service).where(Service.id.in_(service_ids)).options(*_LOAD_FOR_HIT))} \
-        if service_ids else {}
+    services = _service_facts(session, service_ids, place) if service_ids else {}
     jobs = {j.id: j for j in session.scalars(select(JobPosting).where(JobPosting.id.in_(job_ids)))} \
         if job_ids else {}
     hits = []
@@ -294,35 +580,80 @@ def _hydrate(session: Session, page: list[_Candidate], need: str,
     return hits
 
 
+@dataclass(frozen=True)
+class _ServiceFacts:
+    """What a hit shows of a service: its first phone, its first location's coordinates and
+    first address (in the order the database lists them, as the ORM relationships do)."""
+
+    service: tuple  # id, name, description, url, is_demo, is_statewide, source_date, source_url
+    phone: str | None
+    location: tuple | None  # latitude, longitude, coordinates_approximate
+    address: tuple | None  # address_1, city, region, postal_code
+    only_area: str | None  # the county it serves when it names exactly one
+    serves_place: bool  # it serves the person's county
+
+    @classmethod
+    def of(cls, service: Service, place: Place | None) -> _ServiceFacts:
+        location = service.service_at_locations[0].location \
+            if service.service_at_locations else None
+        address = location.addresses[0] if location and location.addresses else None
+        areas = [a.name for a in service.service_areas if a.name]
+        return cls((service.id, service.name, service.description, service.url, service.is_demo,
+                    service.is_statewide, service.source_date, service.source_url),
+                   service.phones[0].number if service.phones else None,
+                   (location.latitude, location.longitude, location.coordinates_approximate)
+                   if location else None,
+                   (address.address_1, address.city, address.region, address.postal_code)
+                   if address else None,
+                   areas[0] if len(areas) == 1 else None,
+                   bool(place and any(a.name == place.county for a in service.service_areas)))
+
+
+def _service_facts(session: Session, ids: list[str],
+                   place: Place | None) -> dict[str, _ServiceFacts]:
+    """The facts of a page of services in two queries (the ORM's eager loads take six)."""
+    rows = _rows(session, _statement("facts", None, place is not None),
+                 {"ids": ids, "county": place.county if place else None}).all()
+    location_ids = [r[9] for r in rows if r[9] is not None]
+    places = {r[0]: r[1:] for r in _rows(session, _statement("places"),
+                                         {"ids": location_ids}).all()} if location_ids else {}
+    out = {}
+    for r in rows:
+        spot = places.get(r[9]) if r[9] is not None else None
+        out[r[0]] = _ServiceFacts(
+            tuple(r[:8]), r[8], tuple(spot[:3]) if spot else None,
+            tuple(spot[4:]) if spot and spot[3] is not None else None,
+            r[11] if r[10] == 1 else None, bool(r[12]))
+    return out
+
+
 def _distance(place: Place | None, lat: float | None, lon: float | None) -> float | None:
     if place is None or lat is None or lon is None:
         return None
     return round(haversine_miles(place.latitude, place.longitude, lat, lon), 1)
 
 
-def _service_hit(service: Service, need: str, place: Place | None) -> ResourceHit:
-    location = service.service_at_locations[0].location if service.service_at_locations else None
-    address = location.addresses[0] if location and location.addresses else None
+def _service_hit(facts: _ServiceFacts, need: str, place: Place | None) -> ResourceHit:
+    sid, name, description, url, demo, statewide, source_date, source_url = facts.service
+    location, address = facts.location, facts.address
     coverage = None
-    if service.is_statewide:
+    if statewide:
         coverage = "statewide"
-    elif place and any(a.name == place.county for a in service.service_areas):
+    elif place and facts.serves_place:
         coverage = f"serves {place.county} County"
-    street = ", ".join(filter(None, [address.address_1, address.city, "PA", address.postal_code])) \
-        if address else None
-    areas = [a.name for a in service.service_areas if a.name]
+    address_1, city, region, postal_code = address or (None, None, None, None)
+    street = ", ".join(filter(None, [address_1, city, "PA", postal_code])) if address else None
     return ResourceHit(
-        id=service.id, need=need, name=service.name,
-        town=address.city if address and address.city else None,
-        county=(address.region if address and address.region else
-                (areas[0] if len(areas) == 1 else None)),
-        address=street if address and address.address_1 else None,
-        phone=service.phones[0].number if service.phones else None,
-        distance_mi=_distance(place, location.latitude, location.longitude) if location else None,
-        demo=service.is_demo, statewide=service.is_statewide,
-        verified=service.source_date, source_url=service.source_url,
-        description=service.description, url=service.url,
-        distance_approximate=location.coordinates_approximate if location else True,
+        id=sid, need=need, name=name,
+        town=city if address and city else None,
+        county=region if address and region else facts.only_area,
+        address=street if address and address_1 else None,
+        phone=facts.phone,
+        distance_mi=_distance(place, location[0], location[1]) if location else None,
+        demo=demo, statewide=statewide,
+        verified=source_date, source_url=source_url,
+        description=description, url=url,
+        distance_approximate=location[2] if location else True,
         coverage=coverage)
 
 
@@ -356,6 +687,6 @@ def get_resource(session: Session, resource_id: str, need: str,
     service = session.scalars(
         select(Service).where(Service.id == resource_id).options(*_LOAD_FOR_HIT)).first()
     if service is not None:
-        return _service_hit(service, need, place)
+        return _service_hit(_ServiceFacts.of(service, place), need, place)
     job = session.get(JobPosting, resource_id)
     return _job_hit(job, place) if job else None
