@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -16,6 +17,12 @@ def pick_location(value: Any) -> str | None:
     if isinstance(value, list):
         value = max((v for v in value if isinstance(v, str)), key=len, default=None)
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def names_a_house(value: str, text: str) -> bool:
+    """'oxford house' is a kind of recovery residence, not Oxford, PA."""
+    return bool(re.search(rf"\b{re.escape(value)}\s+(house|houses|home|homes)\b", text or "",
+                          re.I))
 
 
 def place_problem_reply(error: geo.PlaceError) -> str:
@@ -33,7 +40,10 @@ class ValidateResourceSearchForm(FormValidationAction):
 
     def validate_location(self, slot_value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        text = pick_location(slot_value)
+        message = tracker.latest_message.get("text", "")
+        values = slot_value if isinstance(slot_value, list) else [slot_value]
+        text = pick_location([v for v in values
+                              if isinstance(v, str) and not names_a_house(v, message)])
         if text is None:
             return {"location": None}
         try:

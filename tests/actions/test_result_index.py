@@ -32,3 +32,12 @@ def test_misunderstandings_are_counted_only_in_a_row():
     assert misunderstood_in_a_row([user("greet"), user("nlu_fallback"), user("nlu_fallback")]) == 2
     assert misunderstood_in_a_row([user("nlu_fallback"), user("greet"), user("nlu_fallback")]) == 1
     assert misunderstood_in_a_row([{"event": "bot"}, user("greet")]) == 0
+
+
+def test_an_oxford_house_is_not_the_town_of_oxford():
+    from actions.location import names_a_house
+
+    assert names_a_house("oxford", "any oxford house openings in pgh")
+    assert names_a_house("Oxford", "oxford homes near me")
+    assert not names_a_house("oxford", "jobs in oxford")
+    assert not names_a_house("erie", "sober house in erie")
