@@ -341,7 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_chat.add_argument("--rasa-url", help="its engine (default: RASA_HOST/RASA_PORT)")
     bench_chat.set_defaults(func=cmd_bench_chat)
     bench_search = bench_sub.add_parser(
-        "search", help="search latency on N synthetic services, against a full scan")
+        "search", help="search latency on synthetic services, against a full scan (which "
+                       "takes most of the ~15 min at the defaults)")
     bench_search.add_argument("--services", type=int, default=100_000,
                               help="synthetic services in the throwaway directory")
     bench_search.add_argument("--queries", type=int, default=1_000, help="queries to time")

@@ -9,12 +9,15 @@ reproducible mix of queries through search.search_services:
 - ~30 %: a need in a county (no radius: the search widens as it does for people);
 - ~20 %: free text, with or without a need.
 
-The same queries are answered by a BASELINE that uses no index: per query it loads every
-service, location, service area and attribute row with plain SELECTs and does the filtering,
-distances and ranking in Python, following search.py's documented semantics (the person's
-county counts as distance 0, statewide after local, widening 15/40/100 miles/everywhere but
-not past 100 miles once something is found, jobs listed with second-chance openings only). Its answers check the search's: the page's ids
-and the total must be the same for every query (reported as mismatches; expected 0).
+The same queries are answered by a BASELINE that uses neither grid cells, search keys nor the
+full-text index: per query it reads every service, location, service_at_location and
+service_area row, and the attribute rows of the terms the query asks about, with plain SELECTs,
+and filters, measures and ranks in Python, following search.py's documented semantics (the
+person's county counts as distance 0, statewide after local, widening 15/40/100 miles/everywhere
+but not past 100 miles once something is found, jobs with second-chance openings only). Free
+text is matched as whole words: the query words are chosen so that this equals FTS5 prefix and
+PostgreSQL stemmed matching (tests/resources_db/test_bench.py). The page's ids and the total
+must be the same for every query (reported as mismatches; expected 0).
 
 The last line printed is one JSON object with the headline numbers.
 """

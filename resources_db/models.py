@@ -8,6 +8,7 @@ link a service to a taxonomy_term of our own taxonomy (see taxonomy.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from sqlalchemy import (
@@ -20,8 +21,10 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    Result,
     String,
     Text,
+    bindparam,
     case,
     event,
     func,
@@ -375,31 +378,39 @@ def _search_key(service_id, dialect: str):  # noqa: ANN001, ANN202 (correlated t
 def refresh_search_keys(connection: Connection, service_ids: Iterable[str] | None = None,
                         location_ids: Iterable[str] | None = None) -> None:
     """Recompute the search copies of these services and locations (both None: of all)."""
-    sal, area, location = (ServiceAtLocation.__table__, ServiceArea.__table__,
-                           Location.__table__)
-    of_location = {c: select(location.c[c]).where(location.c.id == sal.c.location_id)
-                   .scalar_subquery() for c in ("grid_cell", "latitude", "longitude")}
-    service = Service.__table__
-
-    def assured(service_id):  # noqa: ANN001, ANN202
-        return select(service.c.assured_date).where(service.c.id == service_id).scalar_subquery()
-
     dialect = connection.dialect.name
-    sal_update = update(sal).values(search_key=_search_key(sal.c.service_id, dialect),
-                                    assured_date=assured(sal.c.service_id), **of_location)
-    area_update = update(area).values(search_key=_search_key(area.c.service_id, dialect),
-                                      assured_date=assured(area.c.service_id))
     if service_ids is None and location_ids is None:
-        connection.execute(sal_update)
-        connection.execute(area_update)
+        connection.execute(_refresh_statement(dialect, "sal", None))
+        connection.execute(_refresh_statement(dialect, "area", None))
         return
     services, locations = sorted(set(service_ids or ())), sorted(set(location_ids or ()))
     for i in range(0, len(services), 500):
-        chunk = services[i:i + 500]
-        connection.execute(sal_update.where(sal.c.service_id.in_(chunk)))
-        connection.execute(area_update.where(area.c.service_id.in_(chunk)))
+        chunk = {"ids": services[i:i + 500]}
+        connection.execute(_refresh_statement(dialect, "sal", "service_id"), chunk)
+        connection.execute(_refresh_statement(dialect, "area", "service_id"), chunk)
     for i in range(0, len(locations), 500):
-        connection.execute(sal_update.where(sal.c.location_id.in_(locations[i:i + 500])))
+        connection.execute(_refresh_statement(dialect, "sal", "location_id"),
+                           {"ids": locations[i:i + 500]})
+
+
+@functools.lru_cache(maxsize=16)
+def _refresh_statement(dialect: str, table: str, by: str | None):  # noqa: ANN202
+    """UPDATE of the copies on service_at_location ("sal") or service_area ("area"), of the
+    rows whose `by` column is in :ids (None: every row); built once, it runs after each flush."""
+    target = (ServiceAtLocation if table == "sal" else ServiceArea).__table__
+    service, location = Service.__table__, Location.__table__
+    values = {
+        "search_key": _search_key(target.c.service_id, dialect),
+        "assured_date": select(service.c.assured_date)
+        .where(service.c.id == target.c.service_id).scalar_subquery(),
+    }
+    if table == "sal":
+        values |= {c: select(location.c[c]).where(location.c.id == target.c.location_id)
+                   .scalar_subquery() for c in ("grid_cell", "latitude", "longitude")}
+    statement = update(target).values(**values)
+    if by is not None:
+        statement = statement.where(target.c[by].in_(bindparam("ids", expanding=True)))
+    return statement
 
 
 # Rows whose changes reach search keys: the column naming the service (or location) affected.
@@ -411,7 +422,8 @@ _SEARCH_SOURCES = {Attribute: "link_id", ServiceAtLocation: "service_id",
 def _refresh_search_keys_after_flush(session: Session, _flush_context) -> None:  # noqa: ANN001
     services: set[str] = set()
     locations: set[str] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    dirty = [obj for obj in session.dirty if session.is_modified(obj)]  # merges may not change
+    for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, TaxonomyTerm) and inspect(obj).attrs.code.history.deleted:
             refresh_search_keys(session.connection())  # a code renamed: rare, redo every key
             return
@@ -423,3 +435,23 @@ def _refresh_search_keys_after_flush(session: Session, _flush_context) -> None: 
         (locations if isinstance(obj, Location) else services).update(ids)
     if services or locations:
         refresh_search_keys(session.connection(), services, locations)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refresh_search_keys_after_bulk_write(state) -> Result | None:  # noqa: ANN001
+    """session.execute(delete(...)/update(...)) on these tables bypasses the flush: the
+    services (or locations) its WHERE picks are refreshed once it has run."""
+    mapper = state.bind_mapper
+    column = _SEARCH_SOURCES.get(mapper.class_) if mapper is not None else None
+    if not (state.is_delete or state.is_update) or column is None:
+        return None
+    picked = select(getattr(mapper.class_, column))
+    if state.statement.whereclause is not None:
+        picked = picked.where(state.statement.whereclause)
+    ids = set(state.session.execute(picked).scalars())
+    result = state.invoke_statement()
+    if ids:
+        is_location = mapper.class_ is Location
+        refresh_search_keys(state.session.connection(), None if is_location else ids,
+                            ids if is_location else None)
+    return result

@@ -1,7 +1,8 @@
 """`navigator bench search` is a measurement, but its machinery must be right: on a tiny
 directory the search and the full-scan baseline agree on every query, and the last line is the
-JSON summary. Also the fast paths the benchmark motivated: search keys follow ORM writes, and
-hits read with two queries equal hits read through the ORM relationships."""
+JSON summary. Also the fast paths the benchmark motivated: search keys follow every write made
+through a session (flushes and bulk statements), and hits read with two queries equal hits read
+through the ORM relationships."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import re
 import sqlite3
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, delete, select, text
 
 from resources_db import bench, geo
-from resources_db.models import Location, Service, ServiceAtLocation
+from resources_db.models import Attribute, Location, Service, ServiceAtLocation
 from resources_db.search import (
     _LOAD_FOR_HIT,
     _service_facts,
@@ -22,6 +23,7 @@ from resources_db.search import (
     search_services,
 )
 from resources_db.seed import set_attribute
+from resources_db.taxonomy import term_id
 from tests.postgres import postgres_url  # noqa: F401  (the fixture)
 
 
@@ -64,7 +66,7 @@ def test_query_words_match_only_themselves_in_full_text():
         assert found == {word}
 
 
-def test_search_keys_follow_writes_through_the_orm(db_session):
+def test_search_keys_follow_writes_through_the_session(db_session):
     harrisburg, erie = geo.resolve_place("harrisburg"), geo.resolve_place("erie")
 
     def ids(place, **kwargs) -> set[str]:
@@ -76,6 +78,10 @@ def test_search_keys_follow_writes_through_the_orm(db_session):
     set_attribute(db_session, office.id, "weekend_hours", "true")
     db_session.flush()
     assert office.id in ids(harrisburg, filters={"weekend_hours": "true"})
+    assert office.id in ids(harrisburg, filters={"cost": "free"})
+    db_session.execute(delete(Attribute).where(Attribute.link_id == office.id,
+                                               Attribute.taxonomy_term_id == term_id("cost")))
+    assert office.id not in ids(harrisburg, filters={"cost": "free"})  # bulk writes too
 
     sal = db_session.scalars(select(ServiceAtLocation)
                              .where(ServiceAtLocation.service_id == office.id)).first()
