@@ -1,4 +1,4 @@
-"""What the bot says when it does not understand: twice in a row, it offers a coach."""
+"""What the bot says when it does not understand: twice in a row, it asks a coach to join."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import payload
 
-OFFER_COACH = ("Sorry, I'm still not getting it. Would you like a person to help? Text COACH. "
-               "Or tell me what you need and where, like: jobs in Erie.")
+# Said with handoff=true: the gateway also puts the conversation in the coaches' queue.
+OFFER_COACH = ("Sorry, I'm still not getting it, so I'm asking a person to help. Or tell me "
+               "what you need and where, like: jobs in Erie.")
 
 
 def misunderstood_in_a_row(events: list[dict[str, Any]]) -> int:
@@ -34,9 +35,9 @@ class ActionNotUnderstood(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         if misunderstood_in_a_row(tracker.events) >= 2:
-            dispatcher.utter_message(text=OFFER_COACH, json_message=payload(
-                [], [{"title": "Talk to a coach", "payload": "COACH"},
-                     {"title": "Help", "payload": "HELP"}]))
+            dispatcher.utter_message(text=OFFER_COACH, json_message={**payload(
+                [], [{"title": "Help", "payload": "HELP"}], handoff=True),
+                "handoff_reason": "not_understood"})
         else:
             dispatcher.utter_message(response="utter_default")
         return []

@@ -274,6 +274,37 @@ def cmd_person(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(confirm: bool) -> str:
+    """From the terminal (asked twice), or the first line of stdin when it is not a terminal."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if confirm and getpass.getpass("again: ") != first:
+        sys.exit("[navigator] the two passwords differ")
+    return first
+
+
+def cmd_coach(args: argparse.Namespace) -> int:
+    from api.services import accounts
+
+    _settings, sessions, _vault = _privacy_context()
+    with sessions() as session:
+        try:
+            if args.coach_command == "add":
+                coach = accounts.add_coach(session, args.email, _read_password(confirm=True),
+                                           role=args.role, display_name=args.name)
+                say(f"added {coach.email} as {coach.role}")
+            else:
+                accounts.disable_coach(session, args.email)
+                say(f"disabled {accounts.normal_email(args.email)}: signed out everywhere")
+        except accounts.AccountError as error:
+            print(f"[navigator] {error}", file=sys.stderr, flush=True)
+            return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navigator", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -316,6 +347,17 @@ def build_parser() -> argparse.ArgumentParser:
     engine_sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_engine_validate)
     engine_sub.add_parser("test-stories", help="rasa test core on tests/rasa (dialogue)") \
         .set_defaults(func=cmd_engine_test_stories)
+
+    coach = sub.add_parser("coach", help="coach and admin accounts for the console")
+    coach_sub = coach.add_subparsers(dest="coach_command", required=True, metavar="ACTION")
+    add = coach_sub.add_parser("add", help="add an account (password from a prompt or stdin)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["coach", "admin"], default="coach")
+    add.add_argument("--name", help="the name people see (default: the email's local part)")
+    add.set_defaults(func=cmd_coach)
+    disable = coach_sub.add_parser("disable", help="disable an account and sign it out")
+    disable.add_argument("email")
+    disable.set_defaults(func=cmd_coach)
 
     purge = sub.add_parser("purge", help="delete messages and engine events past retention")
     purge.add_argument("--days", type=int, help="override RETENTION_DAYS (default 30)")

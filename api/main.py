@@ -7,14 +7,17 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.deps import LoginRequired
 from api.logs import configure_logging
-from api.routers import chat, health, hsds, interpret, site, sms
+from api.routers import chat, coach, health, hsds, interpret, site, sms
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
+from api.services.handoff import HandoffDesk
 from api.services.limits import RateLimiter
+from api.services.live import ChatSockets, CoachEvents
 from api.services.rasa_client import RasaClient
 from api.services.store import MessageStore
 from api.services.twilio_send import SmsSender
@@ -57,13 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.sessions = make_session_factory(engine)
         rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-        store = MessageStore(app.state.sessions, Vault(settings.data_encryption_key))
-        app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars,
-                                    store, RateLimiter(settings.messages_per_minute))
+        vault = Vault(settings.data_encryption_key)
+        store = MessageStore(app.state.sessions, vault)
         app.state.sms_sender = SmsSender(
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number,
             status_callback=settings.public_base_url.rstrip("/") + "/sms/status",
             api_base=settings.twilio_api_base)
+        app.state.desk = HandoffDesk(app.state.sessions, vault, CoachEvents(), ChatSockets(),
+                                     app.state.sms_sender, rasa, settings.coach_hours)
+        app.state.gateway = Gateway(rasa, settings.pseudonym_key, settings.max_message_chars,
+                                    store, RateLimiter(settings.messages_per_minute),
+                                    app.state.desk)
+        app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute)
         app.state.background = set()  # out-of-band sends in flight (kept referenced)
         yield
         await rasa.aclose()
@@ -83,5 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interpret.router)
     app.include_router(site.router)
     app.include_router(hsds.router)
+    app.include_router(coach.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(_request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/coach/login?next={exc.next_path}", status_code=303)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

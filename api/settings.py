@@ -53,12 +53,19 @@ class Settings(BaseSettings):
     rasa_tracker_db: str = str(REPO_ROOT / "var" / "rasa_tracker.db")  # path or database URL
     max_body_bytes: int = 64 * 1024  # larger requests get 413
     messages_per_minute: int = 20  # per sender
+    # When coaches answer (America/New_York), as people are told: "Mon-Fri 9am-5pm", "24/7".
+    coach_hours: str = "Mon-Fri 9am-5pm"
+    login_attempts_per_minute: int = 10  # per client address, on top of account lockout
     # Host sites allowed to embed the web chat widget (comma-separated origins).
     widget_allowed_origins: str = ""
 
     @property
     def widget_origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.widget_allowed_origins.split(",") if o.strip()]
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
 
     @property
     def rasa_url(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from resources_db.db import Base
@@ -40,5 +40,11 @@ class Message(Base):
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str | None] = mapped_column(String(20))  # received, answered, queued, sent...
     error_code: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
-                                                    server_default=func.now(), index=True)
+    # Who wrote it: "person", "bot", "coach" (coach_id says which) or "system" (gateway notices).
+    author: Mapped[str | None] = mapped_column(String(10))
+    coach_id: Mapped[int | None] = mapped_column(Integer)
+    # Set here, to the microsecond: transcripts are ordered by it, and SQLite's
+    # CURRENT_TIMESTAMP has whole seconds only.
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC),
+        server_default=func.now(), index=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from api.services.crisis import CRISIS_REPLY, detect_crisis
+from api.services.handoff import HandoffDesk, ticket_text
 from api.services.limits import RateLimiter
 from api.services.pseudonym import pseudonymous_id
 from api.services.rasa_client import BotMessage, EngineUnavailable, RasaClient
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 EMPTY_MESSAGE_REPLY = ("I didn't get any text. Tell me what you need and where, like: "
                        "I need a job in Erie. Text COACH for a person.")
 ENGINE_DOWN_REPLY = ("Sorry, the Navigator can't answer right now. Please try again in a few "
-                     "minutes. To talk to someone now: PA Get Help Now 1-800-662-4357 (24/7). "
-                     "In a crisis call or text 988. Emergency: 911.")
+                     "minutes, or text COACH for a person. To talk to someone now: PA Get Help "
+                     "Now 1-800-662-4357 (24/7). In a crisis call or text 988. Emergency: 911.")
+ENGINE_DOWN_COACH_REPLY = "The automated Navigator is down right now, but coaches can still help."
 
 
 # Twilio's standard SMS keywords (a whole message, any case).
@@ -58,18 +60,25 @@ class InboundResult:
     outbound_id: str | None = None  # the stored reply, for channels that send it later
 
 
+COACH_WORDS = re.compile(r"^\W*(a\s+)?(coach|human|person|(talk|speak)\s+to\s+(a\s+)?"
+                         r"(coach|person|human|someone))\W*$", re.I)
+CRISIS_COACH_LINE = "A recovery coach has been alerted and will answer you here."
+
+
 class Gateway:
     def __init__(self, rasa: RasaClient, pseudonym_key: str, max_chars: int,
-                 store: MessageStore, limiter: RateLimiter):
+                 store: MessageStore, limiter: RateLimiter, desk: HandoffDesk):
         self.rasa = rasa
         self.store = store
         self.limiter = limiter
+        self.desk = desk
         self._key = pseudonym_key
         self._max_chars = max_chars
 
     async def handle_inbound(self, channel: str, address: str, text: str,
                              provider_sid: str | None = None) -> InboundResult:
-        """Store first, then decide: duplicate, keyword, opted out, or a turn with the bot."""
+        """Store first, then decide: duplicate, keyword, opted out, held by a coach, or a turn
+        with the bot. A crisis is answered in every case but a duplicate."""
         text = text or ""
         conversation = self.conversation_id(channel, address)
         message_id, opted_out = self.store.record_inbound(conversation, channel, address, text,
@@ -88,16 +97,36 @@ class Gateway:
             return self._answered(conversation, [BotMessage(text=START_REPLY)])
         if keyword == "help":
             return self._answered(conversation, [BotMessage(text=HELP_REPLY)])
-        if opted_out:
-            # Nothing is sent after STOP, except the crisis answer to a crisis text.
-            if detect_crisis(text) is None:
-                return InboundResult()
-            return self._answered(conversation, [crisis_reply()])
-        if not self.limiter.allow(conversation) and detect_crisis(text) is None:
-            # Stored (nothing is lost) but not sent on to the engine; crisis still answered.
+        crisis = detect_crisis(text) is not None
+        if crisis:
+            # The crisis answer wins over everything, and does not wait for the engine.
+            log.warning("crisis net matched for %s", conversation)
+            self.desk.request(conversation, "crisis", message_id, urgent=True)
+        held = self.desk.holder(conversation) is not None
+        if held or crisis:
+            self.desk.notify_message(conversation)
+        if opted_out or held:
+            # After STOP nothing is sent, and while a coach holds the conversation the coach
+            # answers: only the crisis answer still goes out.
+            return self._answered(conversation, [crisis_reply(
+                coach_alerted=held and self.desk.coaches_in())]) \
+                if crisis else InboundResult(conversation_id=conversation)
+        if crisis:
+            return self._answered(conversation, [crisis_reply(
+                coach_alerted=self.desk.coaches_in())])
+        if not self.limiter.allow(conversation):
+            # Stored (nothing is lost) but not sent on to the engine.
             log.info("rate limit for %s", conversation)
             return self._answered(conversation, [BotMessage(text=SLOW_DOWN_REPLY)])
-        return self._answered(conversation, await self.handle_text(channel, address, text))
+        replies = await self.handle_text(channel, address, text)
+        handoff = next((r.custom for r in replies if (r.custom or {}).get("handoff")), None)
+        if handoff is not None:
+            ticket = self.desk.request(conversation, handoff.get("handoff_reason") or "asked",
+                                       message_id)
+            replies.append(BotMessage(text=ticket_text(ticket, self.desk.hours_text)))
+        elif self.desk.has_open(conversation):
+            self.desk.notify_message(conversation)  # coaches watching the queue see it
+        return self._answered(conversation, replies)
 
     def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:
         body = "\n\n".join(r.text for r in replies if r.text)
@@ -109,26 +138,31 @@ class Gateway:
         return pseudonymous_id(self._key, channel, address)
 
     async def handle_text(self, channel: str, address: str, text: str) -> list[BotMessage]:
+        """The bot's answer to one message (the crisis net has already looked at it)."""
         text = (text or "").strip()
         if not text:
             return [BotMessage(text=EMPTY_MESSAGE_REPLY)]
         conversation = self.conversation_id(channel, address)
-        if (crisis := detect_crisis(text)) is not None:
-            # The crisis answer wins over everything, and does not wait for the engine.
-            log.warning("crisis net matched for %s (%s)", conversation, crisis.kind)
-            return [crisis_reply()]
         try:
             replies = await self.rasa.send(conversation, text[: self._max_chars])
         except EngineUnavailable as error:
             # No message text or address in logs: only the pseudonymous id and the error kind.
             log.warning("engine unavailable for %s: %s", conversation, error)
+            if COACH_WORDS.match(text):  # a person can still be asked for
+                return [BotMessage(text=ENGINE_DOWN_COACH_REPLY, custom=handoff_payload())]
             return [BotMessage(text=ENGINE_DOWN_REPLY)]
         return attach_payloads(replies) or [
             BotMessage(text="Sorry, I didn't get that. Text COACH for a person.")]
 
 
-def crisis_reply() -> BotMessage:
-    return BotMessage(text=CRISIS_REPLY, custom={
+def handoff_payload(reason: str = "asked") -> dict:
+    return {"resources": [], "quick_replies": [], "handoff": True, "crisis": False,
+            "handoff_reason": reason}
+
+
+def crisis_reply(coach_alerted: bool = False) -> BotMessage:
+    text = f"{CRISIS_REPLY} {CRISIS_COACH_LINE}" if coach_alerted else CRISIS_REPLY
+    return BotMessage(text=text, custom={
         "resources": [], "quick_replies": [{"title": "Talk to a coach", "payload": "COACH"}],
         "handoff": False, "crisis": True})
 

@@ -47,6 +47,17 @@ class RasaClient:
             raise EngineUnavailable(type(error).__name__) from error
         return response.json()
 
+    async def slots(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's slots from the engine's tracker (what it remembers)."""
+        try:
+            response = await self._http.get(
+                f"/conversations/{sender_id}/tracker",
+                params={"token": self._token, "include_events": "NONE"})
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        return response.json().get("slots") or {}
+
     async def is_up(self) -> bool:
         try:
             response = await self._http.get("/status", params={"token": self._token}, timeout=2)

@@ -40,7 +40,7 @@ class MessageStore:
             opted_out = conversation.opted_out
             message = Message(id=str(uuid.uuid4()), conversation_id=conversation_id,
                               direction="inbound", body_encrypted=self._vault.encrypt(text),
-                              provider_sid=provider_sid, status="received")
+                              provider_sid=provider_sid, status="received", author="person")
             session.add(message)
             try:
                 session.commit()
@@ -54,7 +54,7 @@ class MessageStore:
         with self._sessions() as session:
             message = Message(id=str(uuid.uuid4()), conversation_id=conversation_id,
                               direction="outbound", body_encrypted=self._vault.encrypt(text),
-                              provider_sid=provider_sid, status=status)
+                              provider_sid=provider_sid, status=status, author="bot")
             session.add(message)
             session.commit()
             return message.id

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from resources_db import conversations, models  # noqa: F401  (register their tables)
+from resources_db import coaching, conversations, models  # noqa: F401  (register their tables)
 from resources_db.db import Base, make_engine
 
 config = context.config
