@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import LoginRequired
 from api.logs import configure_logging
-from api.routers import chat, coach, health, hsds, interpret, site, sms
+from api.routers import chat, coach, directory_care, health, hsds, interpret, lookup, site, sms
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
 from api.services.handoff import HandoffDesk
@@ -92,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(site.router)
     app.include_router(hsds.router)
     app.include_router(coach.router)
+    app.include_router(lookup.router)
+    app.include_router(directory_care.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_request: Request, exc: LoginRequired) -> RedirectResponse:
