@@ -12,7 +12,18 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import LoginRequired
 from api.logs import configure_logging
-from api.routers import chat, coach, directory_care, health, hsds, interpret, lookup, site, sms
+from api.routers import (
+    chat,
+    coach,
+    coach_api,
+    directory_care,
+    health,
+    hsds,
+    interpret,
+    lookup,
+    site,
+    sms,
+)
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
 from api.services.handoff import HandoffDesk
@@ -94,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(coach.router)
     app.include_router(lookup.router)
     app.include_router(directory_care.router)
+    app.include_router(coach_api.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_request: Request, exc: LoginRequired) -> RedirectResponse:

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
         return f"http://127.0.0.1:{self.action_port}"
 
     @model_validator(mode="after")
+    def _coach_hours_understood(self) -> Settings:
+        from resources_db.schedules import parse_hours
+
+        if not parse_hours(self.coach_hours):  # people are told these hours: they must be right
+            raise ValueError(f"COACH_HOURS {self.coach_hours!r} is not understood: write it "
+                             "like 'Mon-Fri 9am-5pm', 'Mon-Fri 9am-5pm, Sat 10am-2pm' or '24/7'")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production":
             defaults = [name.upper() for name, value in DEV_SECRETS.items()

@@ -32,7 +32,8 @@ def _time(text: str, meridiem: str | None, default_pm: bool) -> dt.time:
 
 
 def parse_hours(text: str) -> list[WeeklyHours]:
-    """'24/7', 'Mon-Fri 8 a.m.-4 p.m.', 'Mon-Fri 8:30-5' -> weekly hours; [] when unsure.
+    """'24/7', 'Mon-Fri 8 a.m.-4 p.m.', 'Mon-Fri 8:30-5, Sat 10-2' -> weekly hours; [] when
+    unsure.
 
     Only what is stated: hours without days are not turned into a week.
     """
@@ -41,11 +42,12 @@ def parse_hours(text: str) -> list[WeeklyHours]:
         return [WeeklyHours(",".join(DAYS), dt.time(0, 0), dt.time(23, 59, 59))]
     out = []
     pattern = re.compile(
-        r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s*(?:-|–|to)\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+        r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?(?:\s*(?:-|–|to)\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)?"
         r",?\s*(\d{1,2}(?::\d{2})?)\s*([ap])?\.?m?\.?\s*(?:-|–|to)\s*(\d{1,2}(?::\d{2})?)\s*([ap])?\.?m?\.?",
         re.I)
     for m in pattern.finditer(text):
-        first, last = DAYS.index(_DAY_NAMES[m[1].lower()]), DAYS.index(_DAY_NAMES[m[2].lower()])
+        first = DAYS.index(_DAY_NAMES[m[1].lower()])
+        last = DAYS.index(_DAY_NAMES[m[2].lower()]) if m[2] else first  # one day: "Sat 10-2"
         days = DAYS[first : last + 1] if first <= last else DAYS[first:] + DAYS[: last + 1]
         opens = _time(m[3], m[4] and m[4].lower(), default_pm=False)
         closes = _time(m[5], m[6] and m[6].lower(), default_pm=True)

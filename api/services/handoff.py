@@ -38,6 +38,11 @@ class HandoffError(ValueError):
     """A coach action that cannot be done now, with the reason to show."""
 
 
+class ConversationGone(HandoffError):
+    def __init__(self) -> None:
+        super().__init__("no such conversation (it may have been purged)")
+
+
 @dataclass(frozen=True)
 class Ticket:
     """Where a person stands in the queue, to tell them honestly what happens next."""
@@ -199,7 +204,7 @@ class HandoffDesk:
         with self._sessions() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
-                raise HandoffError("no such conversation (it may have been purged)")
+                raise ConversationGone()
             return conversation, _open_handoff(session, conversation_id)
 
     def transcript(self, conversation_id: str, coach_id: int,
@@ -207,7 +212,7 @@ class HandoffDesk:
         """Every stored message of the conversation, decrypted; the view is audited."""
         with self._sessions() as session:
             if session.get(Conversation, conversation_id) is None:
-                raise HandoffError("no such conversation (it may have been purged)")
+                raise ConversationGone()
             rows = session.execute(
                 select(Message, CoachUser.display_name)
                 .outerjoin(CoachUser, CoachUser.id == Message.coach_id)
@@ -236,7 +241,7 @@ class HandoffDesk:
             raise HandoffError("the note is empty")
         with self._sessions() as session:
             if session.get(Conversation, conversation_id) is None:
-                raise HandoffError("no such conversation (it may have been purged)")
+                raise ConversationGone()
             session.add(CoachNote(conversation_id=conversation_id, coach_id=coach_id,
                                   body_encrypted=self._vault.encrypt(text[:4000])))
             audit(session, "add_note", coach_id, conversation_id=conversation_id)
@@ -252,7 +257,7 @@ class HandoffDesk:
                     return
                 raise HandoffError("another coach already holds this conversation")
             if session.get(Conversation, conversation_id) is None:
-                raise HandoffError("no such conversation (it may have been purged)")
+                raise ConversationGone()
             if handoff is None:
                 handoff = Handoff(conversation_id=conversation_id, reason="coach",
                                   urgency="normal")
@@ -340,7 +345,7 @@ class HandoffDesk:
             channel, opted_out = conversation.channel, conversation.opted_out
             address = self._vault.decrypt(conversation.address_encrypted or "")
             session.commit()
-            message_id = message.id
+            message_id, created_at = message.id, message.created_at
         if channel == "sms":
             if opted_out:
                 status, sid = "not_sent_opted_out", None
@@ -348,8 +353,9 @@ class HandoffDesk:
                 sid = await self._sms.send(address or "", text)
                 status = "queued" if sid else "send_failed"
         else:
-            pushed = await self.sockets.push(conversation_id, {
-                "id": None, "from": author, "messages": [{"text": text, "custom": None}]})
+            pushed = await self.sockets.push(conversation_id, {"id": None, "push": True,
+                                                               "messages": [widget_message(
+                                                                   text, author, created_at)]})
             status, sid = ("delivered" if pushed else "waiting_for_widget"), None
         with self._sessions() as session:
             stored = session.get(Message, message_id)
@@ -373,8 +379,14 @@ class HandoffDesk:
                 if m.status == "waiting_for_widget":
                     m.status = "delivered"
             session.commit()
-        return [{"text": self._vault.decrypt(m.body_encrypted), "from": m.author,
-                 "at": _aware(m.created_at).isoformat()} for m in rows]
+        return [widget_message(self._vault.decrypt(m.body_encrypted) or "", m.author,
+                               m.created_at) for m in rows]
+
+
+def widget_message(text: str, author: str, created_at: dt.datetime) -> dict[str, Any]:
+    """A coach's (or a notice's) message as the web chat widget renders it; "at" is its
+    cursor for fetching what came later."""
+    return {"text": text, "from": author, "at": _aware(created_at).isoformat()}
 
 
 def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import create_engine, delete, inspect, select, text
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.crypto import Vault
 from api.services.pseudonym import pseudonymous_id
+from resources_db.coaching import CoachNote, Handoff
 from resources_db.conversations import Conversation, Message
 
 CHANNELS = ("sms", "web")
@@ -48,14 +49,28 @@ def purge(sessions: sessionmaker, tracker: str, older_than_days: int,
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=older_than_days)
     with sessions() as session:
         messages = session.execute(delete(Message).where(Message.created_at < cutoff)).rowcount
+        session.execute(delete(CoachNote).where(CoachNote.created_at < cutoff))
         still_used = select(Message.conversation_id)
-        conversations = session.execute(delete(Conversation).where(
+        doomed = list(session.scalars(select(Conversation.id).where(
             Conversation.id.not_in(still_used),
             (Conversation.last_message_at < cutoff) | Conversation.last_message_at.is_(None),
-        )).rowcount
+        )))
+        conversations = _delete_conversations(session, doomed)
         session.commit()
     events = _tracker_delete(tracker, "timestamp < :cutoff", {"cutoff": cutoff.timestamp()})
     return PurgeReport(messages, conversations, events)
+
+
+def _delete_conversations(session: Session, ids: list[str]) -> int:
+    """Conversations with their handoffs and coaches' notes (the audit log keeps only ids)."""
+    deleted = 0
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        session.execute(delete(CoachNote).where(CoachNote.conversation_id.in_(chunk)))
+        session.execute(delete(Handoff).where(Handoff.conversation_id.in_(chunk)))
+        deleted += session.execute(delete(Conversation).where(
+            Conversation.id.in_(chunk))).rowcount
+    return deleted
 
 
 def person_ids(key: str, address: str) -> list[str]:
@@ -85,8 +100,7 @@ def delete_person(sessions: sessionmaker, tracker: str, key: str, address: str) 
     with sessions() as session:
         messages = session.execute(delete(Message).where(
             Message.conversation_id.in_(ids))).rowcount
-        conversations = session.execute(delete(Conversation).where(
-            Conversation.id.in_(ids))).rowcount
+        conversations = _delete_conversations(session, ids)
         session.commit()
     events = sum(_tracker_delete(tracker, "sender_id = :sid", {"sid": sid}) for sid in ids)
     return PurgeReport(messages, conversations, events)

@@ -20,6 +20,8 @@
 
   var CLIENT_ID_KEY = 'rtw-client-id';
   var HISTORY_KEY = 'rtw-history';
+  var COACH_AFTER_KEY = 'rtw-coach-after'; // the "at" of the last coach message shown
+  var POLL_MS = 5000; // without a socket, coach messages are fetched this often while open
   var HISTORY_LIMIT = 50;
   var REQUEST_TIMEOUT_MS = 30000;
   var MAX_INPUT_LENGTH = 1000;
@@ -36,6 +38,8 @@
     typing: 'Navigator is typing\u2026',
     you: 'You said:',
     bot: 'Navigator said:',
+    coach: 'Coach said:',
+    coachTag: 'Recovery coach',
     greeting: 'Hi! I can help you find jobs, PA CareerLink offices, recovery housing, child care help and rides in Pennsylvania. ' +
       'Try: I need a job in Erie. Text COACH any time to reach a person. ' +
       'In a crisis call or text 988.',
@@ -151,7 +155,8 @@
       var parsed = JSON.parse(raw);
       if (!Array.isArray(parsed)) return [];
       return parsed.filter(function (m) {
-        return m && typeof m === 'object' && (m.role === 'user' || m.role === 'bot');
+        return m && typeof m === 'object' &&
+          (m.role === 'user' || m.role === 'bot' || m.role === 'coach');
       }).slice(-HISTORY_LIMIT);
     } catch (e) {
       return [];
@@ -347,7 +352,8 @@
   }
 
   function renderEntry(entry) {
-    var node = entry.role === 'user' ? renderUser(entry) : renderBot(entry);
+    var node = entry.role === 'user' ? renderUser(entry)
+      : entry.role === 'coach' ? renderCoach(entry) : renderBot(entry);
     logEl.appendChild(node);
     scrollToEnd();
     return node;
@@ -358,6 +364,46 @@
     wrap.appendChild(srOnly(TEXT.you + ' '));
     wrap.appendChild(el('p', 'rtw-text', str(entry.text)));
     return wrap;
+  }
+
+  function renderCoach(entry) {
+    var wrap = el('div', 'rtw-msg rtw-msg-coach');
+    wrap.appendChild(srOnly(TEXT.coach + ' '));
+    if (entry.from === 'coach') wrap.appendChild(el('span', 'rtw-tag rtw-tag-coach', TEXT.coachTag));
+    wrap.appendChild(el('p', 'rtw-text', str(entry.text)));
+    return wrap;
+  }
+
+  // Coach messages (and notices: a coach joined, back with the bot) arrive pushed on the
+  // socket or fetched from /chat/updates; "at" orders them and keeps them from showing twice.
+  function coachAfter() {
+    if (!session) return memoryCoachAfter;
+    try { return session.getItem(COACH_AFTER_KEY) || memoryCoachAfter; } catch (e) { return memoryCoachAfter; }
+  }
+  var memoryCoachAfter = '';
+
+  function receiveCoachMessages(list) {
+    if (!Array.isArray(list)) return;
+    for (var i = 0; i < list.length; i++) {
+      var m = list[i];
+      if (!isObject(m) || typeof m.text !== 'string' || typeof m.at !== 'string') continue;
+      if (coachAfter() && m.at <= coachAfter()) continue;
+      memoryCoachAfter = m.at;
+      if (session) { try { session.setItem(COACH_AFTER_KEY, m.at); } catch (e) { /* ignore */ } }
+      var entry = { role: 'coach', text: m.text, from: m.from === 'coach' ? 'coach' : 'system' };
+      remember(entry);
+      if (logEl) renderEntry(entry);
+    }
+  }
+
+  function pollCoachMessages() {
+    if (socket || !isOpen()) return;
+    var url = apiBase + '/chat/updates?client_id=' + encodeURIComponent(getClientId()) +
+      (coachAfter() ? '&after=' + encodeURIComponent(coachAfter()) : '');
+    fetch(url, { headers: { 'Accept': 'application/json' }, credentials: 'omit' })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (data) { if (isObject(data)) receiveCoachMessages(data.messages); },
+            function () { /* offline: the next poll tries again */ });
   }
 
   function renderBot(entry) {
@@ -527,10 +573,19 @@
       var ws;
       try { ws = new WebSocket(url); } catch (e) { reject(e); return; }
       var timer = setTimeout(function () { reject(new Error('socket timeout')); try { ws.close(); } catch (e) {} }, 4000);
-      ws.onopen = function () { clearTimeout(timer); socket = ws; resolve(ws); };
+      ws.onopen = function () {
+        clearTimeout(timer);
+        socket = ws;
+        // Tells the server where to push a coach's messages; it sends what was missed.
+        var hello = { type: 'hello', client_id: getClientId() };
+        if (coachAfter()) hello.after = coachAfter();
+        ws.send(JSON.stringify(hello));
+        resolve(ws);
+      };
       ws.onmessage = function (event) {
         var data;
         try { data = JSON.parse(event.data); } catch (e) { return; }
+        if (isObject(data) && data.push === true) { receiveCoachMessages(data.messages); return; }
         var waiter = isObject(data) ? pending[data.id] : null;
         if (!waiter) return;
         delete pending[data.id];
@@ -647,6 +702,7 @@
         renderEntry(greeting);
       }
       scrollToEnd();
+      openSocket().then(null, function () { pollCoachMessages(); });
     }
     input.focus();
   }
@@ -668,6 +724,8 @@
     send: function (text) { return sendMessage(text, text); },
     apiBase: apiBase
   };
+
+  setInterval(pollCoachMessages, POLL_MS);
 
   if (document.body) {
     build();
