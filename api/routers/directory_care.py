@@ -4,9 +4,10 @@ edit and verify services, list the stale ones and read the audit log."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import AdminUser, AdminUserPost, CoachUserPost, SessionDep
 from api.routers.coach import back_to, page, safe_next
@@ -16,17 +17,26 @@ from resources_db.schedules import PA_TZ
 router = APIRouter(prefix="/coach", tags=["coach console"])
 
 
+def _back_to_page(path: str, notice: str | None = None, problem: str | None = None,
+                  ) -> Response:
+    """back_to for a page that has a query of its own (the lookup's search): keep it."""
+    parts = urlsplit(safe_next(path))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("notice", "problem")]
+    query += [(k, v) for k, v in (("notice", notice), ("problem", problem)) if v]
+    return RedirectResponse(parts.path + (f"?{urlencode(query)}" if query else ""),
+                            status_code=303)
+
+
 @router.post("/resources/{service_id}/flag", include_in_schema=False)
 async def flag(service_id: str, coach: CoachUserPost, session: SessionDep,
                comment: Annotated[str, Form(max_length=2000)] = "",
                back: Annotated[str, Form(max_length=2000)] = "/coach/lookup") -> Response:
-    back = safe_next(back)
     try:
         care.flag_resource(session, service_id, coach.id, comment)
     except care.CareError as error:
-        return back_to(back, problem=f"Not flagged: {error}.")
+        return _back_to_page(back, problem=f"Not flagged: {error}.")
     session.commit()
-    return back_to(back, notice="Thanks: the entry is flagged for an admin to check.")
+    return _back_to_page(back, notice="Thanks: the entry is flagged for an admin to check.")
 
 
 @router.get("/admin/review", include_in_schema=False)
