@@ -3,6 +3,7 @@ page (form fields, or a sentence read by the engine's own parse, as /api/v1/inte
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,15 @@ FILTER_CHECKS: list[tuple[str, str]] = [
     ("evening_hours", "Evenings"),
     ("weekend_hours", "Weekends"),
 ]
+
+
+def tel_uri(phone: str | None) -> str | None:
+    """ "(610) 723-1220" or "844-333-5248 (toll-free)" -> "tel:+16107231220"; None if unsure."""
+    leading = re.match(r"[\d\s().+-]+", phone or "")
+    digits = re.sub(r"\D", "", leading.group(0)) if leading else ""
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return f"tel:+1{digits}" if len(digits) == 10 else None
 
 
 def _place_json(place: Place | None) -> dict[str, Any] | None:
@@ -155,7 +165,7 @@ async def lookup_page(request: Request, coach: CoachUser, session: SessionDep, d
         searched=searched and not found.problem, understood=understood,
         understood_filters=describe_filters({k: v for k, v in (understood or {}).items()
                                              if k in FILTER_NAMES}),
-        assured=care.assured_dates(session, ids), held=_held(desk, coach.id), here=here,
+        assured=care.assured_dates(session, ids), tel={h.id: tel_uri(h.phone) for h in found.hits}, held=_held(desk, coach.id), here=here,
         offset=offset, more=more, notice=notice, problem=problem)
 
 

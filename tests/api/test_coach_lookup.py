@@ -159,7 +159,7 @@ def test_the_lookup_page_shows_source_verified_date_and_demo_tag(client, session
     assert f'href="{warren["source_url"]}"' in text
     assert "Last verified: 2017-09-01" in text  # the source's "2017-09", as assured_date
     assert f"source date: {warren['source_date']}" in text
-    assert 'href="tel:844-333-5248' in text
+    assert 'href="tel:+18443335248">844-333-5248' in text
     assert "Flag as wrong" in text and 'action="/coach/resources/' in text
     assert "You hold no conversation right now" in text
     assert "DEMO" not in text.split("Results", 1)[1]
@@ -221,3 +221,12 @@ def test_text_this_to_my_client_sends_to_a_conversation_the_coach_holds(client, 
     assert sent.status_code == 303
     assert sent.headers["location"].startswith(f"/coach/conversations/{conversation_id}")
     assert "notice=Sent" in sent.headers["location"]
+
+
+def test_phone_links_dial_the_number_itself():
+    from api.routers.lookup import tel_uri
+
+    assert tel_uri("(610) 723-1220") == "tel:+16107231220"
+    assert tel_uri("844-333-5248 (toll-free, NW PA CareerLink)") == "tel:+18443335248"
+    assert tel_uri("+1 814 555 0100") == "tel:+18145550100"
+    assert tel_uri("call the front desk") is None and tel_uri(None) is None
