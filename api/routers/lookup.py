@@ -165,7 +165,8 @@ async def lookup_page(request: Request, coach: CoachUser, session: SessionDep, d
         searched=searched and not found.problem, understood=understood,
         understood_filters=describe_filters({k: v for k, v in (understood or {}).items()
                                              if k in FILTER_NAMES}),
-        assured=care.assured_dates(session, ids), tel={h.id: tel_uri(h.phone) for h in found.hits}, held=_held(desk, coach.id), here=here,
+        assured=care.assured_dates(session, ids), tel={h.id: tel_uri(h.phone) for h in found.hits},
+        held=_held(desk, coach.id), here=here,
         offset=offset, more=more, notice=notice, problem=problem)
 
 

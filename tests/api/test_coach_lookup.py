@@ -4,8 +4,10 @@ over the real app and the seeded directory (the engine's port is closed)."""
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from html import unescape
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,16 +24,26 @@ PASSWORD = "a long enough test password"
 HIDDEN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.fixture(scope="module")
+def own_db_url(seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A copy of the seeded directory: the accounts and the held conversation made here stay
+    out of other tests' queues."""
+    copy = tmp_path_factory.mktemp("lookup") / "directory.db"
+    shutil.copyfile(Path(seeded_db_url.removeprefix("sqlite:///")), copy)
+    return f"sqlite:///{copy}"
+
+
 @pytest.fixture
-def client(settings_engine_down):  # noqa: ANN001
+def client(settings_engine_down, own_db_url: str):  # noqa: ANN001
     """Over https: the console's cookies are Secure (the public base URL is https)."""
-    with TestClient(create_app(settings_engine_down), base_url="https://testserver") as c:
+    settings = settings_engine_down.model_copy(update={"database_url": own_db_url})
+    with TestClient(create_app(settings), base_url="https://testserver") as c:
         yield c
 
 
 @pytest.fixture
-def sessions(seeded_db_url: str):
-    engine = make_engine(seeded_db_url)
+def sessions(own_db_url: str):
+    engine = make_engine(own_db_url)
     yield make_session_factory(engine)
     engine.dispose()
 
