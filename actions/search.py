@@ -62,7 +62,7 @@ def search_page(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int,
     reply, custom = format_results(need, place, result.hits, result.total, offset=offset,
                                    filters=filters)
     dispatcher.utter_message(text=reply, json_message=custom)
-    return [SlotSet("result_ids", [h.id for h in result.hits] or None),
+    return [SlotSet("result_ids", [h.id for h in result.hits] or None), SlotSet("detail_id", None),
             SlotSet("result_offset", float(offset)),
             SlotSet("search_filters", filters or None)]
 
@@ -133,7 +133,8 @@ class ActionResultDetails(Action):
             return [SlotSet("result_number", None)]
         text, custom = format_details(hit)
         dispatcher.utter_message(text=text, json_message=custom)
-        return [SlotSet("result_number", None)]
+        # What "that number didn't work" refers to next (actions/feedback.py).
+        return [SlotSet("result_number", None), SlotSet("detail_id", hit.id)]
 
 
 INTENT_NEEDS = {"find_jobs": "jobs", "find_careerlink": "careerlink", "find_housing": "housing",

@@ -13,7 +13,7 @@ from resources_db.search import ResourceHit, search_services
 from resources_db.taxonomy import NEEDS
 
 FILTER_NAMES = ("mat_friendly", "gender_served", "accepts_people_with_records", "cost",
-                "evening_hours", "weekend_hours", "languages")
+                "evening_hours", "weekend_hours", "language")
 
 
 @dataclass

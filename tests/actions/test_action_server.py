@@ -146,3 +146,39 @@ def test_filters_said_in_the_request_narrow_the_search(action_server):
     assert all("Women" in n for n in names)
     saved = next(e for e in result["events"] if e["name"] == "search_filters")
     assert saved["value"] == {"gender_served": "women", "mat_friendly": "true"}
+
+
+def test_details_remember_which_listing_was_opened(action_server):
+    first = run_action(action_server, tracker_json())
+    listed = first["responses"][0]["custom"]["resources"]
+    body = tracker_json(result_ids=[r["id"] for r in listed], result_number="1")
+    body["next_action"] = "action_result_details"
+    events = run_action(action_server, body)["events"]
+    assert next(e for e in events if e.get("name") == "detail_id")["value"] == listed[0]["id"]
+
+
+def test_a_listing_that_did_not_work_goes_to_the_review_queue(action_server, seeded_db_url):
+    from sqlalchemy import select
+
+    from resources_db.coaching import ReviewItem
+    from resources_db.db import make_engine, make_session_factory
+
+    first = run_action(action_server, tracker_json())
+    warren = first["responses"][0]["custom"]["resources"][0]
+    body = tracker_json(detail_id=warren["id"])
+    body["next_action"] = "action_report_problem"
+    [reply] = run_action(action_server, body)["responses"]
+    assert "PA CareerLink Warren" in reply["text"] and "check" in reply["text"]
+    engine = make_engine(seeded_db_url)
+    with make_session_factory(engine)() as session:
+        items = session.scalars(select(ReviewItem).where(
+            ReviewItem.service_id == warren["id"], ReviewItem.source == "person")).all()
+    engine.dispose()
+    assert len(items) == 1 and items[0].state == "open"
+
+
+def test_reporting_a_problem_before_anything_was_listed_asks_which(action_server):
+    body = tracker_json(result_ids=None, detail_id=None)
+    body["next_action"] = "action_report_problem"
+    [reply] = run_action(action_server, body)["responses"]
+    assert "Which place" in reply["text"]

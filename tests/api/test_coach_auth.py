@@ -75,6 +75,7 @@ def test_admin_routes_refuse_a_coach(https_client, seeded_db_url):
     token = https_client.post("/api/v1/auth/token",
                               json={"email": email, "password": PASSWORD}).json()["access_token"]
     admin_routes = [r for r in coach_routes(https_client.app) if needs_admin(r[2])]
+    assert len(admin_routes) >= 5  # review, resolve, edit (GET + POST), stale, audit
     for method, path, _route in admin_routes:
         kwargs = {"headers": {"Authorization": f"Bearer {token}"}} if path.startswith("/api/") \
             else {"data": {"csrf_token": csrf}} if method == "POST" else {}

@@ -16,17 +16,30 @@ import pytest
 
 from tests.api.conftest import free_port
 from tests.conftest import ROOT
+from tests.fake_twilio import FakeTwilio
 
 NAVIGATOR = str(ROOT / ".venv" / "bin" / "navigator")
 STARTUP_TIMEOUT_S = 240
+TWILIO_AUTH_TOKEN = secrets.token_hex(16)
 
 
 def _tail(path: Path, n: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
 
 
+TWILIO_ACCOUNT = "AC" + "7" * 32
+COACH_PASSWORD = "integration coach password"
+
+
 @pytest.fixture(scope="session")
-def system(tmp_path_factory: pytest.TempPathFactory):
+def fake_twilio():
+    """Where the api's Twilio REST client sends (SMS out of band, coaches' replies)."""
+    with FakeTwilio(TWILIO_ACCOUNT, TWILIO_AUTH_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory, fake_twilio: FakeTwilio):
     work = tmp_path_factory.mktemp("system")
     api_port = free_port()
     env = dict(os.environ)
@@ -36,11 +49,18 @@ def system(tmp_path_factory: pytest.TempPathFactory):
         "DATABASE_URL": f"sqlite:///{work / 'navigator.db'}",
         "RASA_TRACKER_DB": str(work / "tracker.db"),
         "RASA_TOKEN": secrets.token_hex(16), "PSEUDONYM_KEY": secrets.token_hex(16),
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT, "TWILIO_API_BASE": fake_twilio.url,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+        "COACH_HOURS": "24/7",
     })
     for step in (["db", "upgrade"], ["db", "seed"], ["train"]):
         subprocess.run([NAVIGATOR, *step], env=env, cwd=ROOT, check=True, timeout=900)
+    coaches = {"coach": "dana@example.org", "admin": "ari@example.org"}
+    for role, email in coaches.items():  # as an admin would: the CLI, password on stdin
+        subprocess.run([NAVIGATOR, "coach", "add", email, "--role", role, "--name",
+                        email.split("@")[0].title()], env=env, cwd=ROOT, check=True, timeout=60,
+                       input=COACH_PASSWORD + "\n", text=True, capture_output=True)
     procs: dict[str, tuple[subprocess.Popen, Path]] = {}
     for name in ("engine", "actions", "api"):
         log = work / f"{name}.log"
@@ -50,7 +70,8 @@ def system(tmp_path_factory: pytest.TempPathFactory):
     base = f"http://127.0.0.1:{api_port}"
     try:
         _wait_until_healthy(base, procs)
-        yield {"base": base, "env": env, "work": work}
+        yield {"base": base, "env": env, "work": work, "twilio": fake_twilio,
+               "coaches": coaches, "coach_password": COACH_PASSWORD}
     finally:  # also when start-up failed: never leave processes behind
         for proc, _log in procs.values():
             if proc.poll() is None:

@@ -145,17 +145,20 @@ def test_a_change_of_mind_in_the_middle_of_a_search(system):
 
 def test_nobody_is_trapped_in_the_search_form(system):
     chat(system, "client-trap-00001", "i need a job")
-    reply = texts(chat(system, "client-trap-00001", "coach"))
-    assert "1-800-662-4357" in reply and "town, county or zip" not in reply
+    reply = chat(system, "client-trap-00001", "coach")
+    assert "asked a recovery coach to join" in texts(reply)
+    assert "town, county or zip" not in texts(reply)
+    assert any((m.get("custom") or {}).get("handoff") for m in reply)
 
 
-def test_two_misunderstandings_in_a_row_offer_a_coach(system):
+def test_two_misunderstandings_in_a_row_ask_a_coach_to_join(system):
     first = texts(chat(system, "client-huh-000001", "asdkjh qwe"))
     second = chat(system, "client-huh-000001", "zxcv bnm lkj")
-    assert "COACH" in first and "Would you like a person" not in first
-    assert "Would you like a person to help?" in texts(second)
-    assert any(q["payload"] == "COACH" for m in second if m.get("custom")
-               for q in m["custom"]["quick_replies"])
+    assert "COACH" in first and "asked a recovery coach" not in first
+    assert "asking a person to help" in texts(second)
+    assert "asked a recovery coach to join" in texts(second)
+    handoff = next(m["custom"] for m in second if (m.get("custom") or {}).get("handoff"))
+    assert handoff["handoff_reason"] == "not_understood"
 
 
 def test_remembers_the_place_across_needs(system):
