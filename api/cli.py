@@ -157,6 +157,8 @@ def _announce_when_healthy(url: str, started: float, stop: threading.Event) -> N
                 say(f"all three processes are healthy after {time.monotonic() - started:.1f} s")
                 say(f"web chat:  {url}/")
                 say(f"health:    {url}/healthz")
+                say(f"coaches:   {url}/coach   (first account: navigator coach add EMAIL "
+                    "--role admin)")
                 say(f"SMS hook:  {url}/sms/inbound   (Ctrl-C stops everything)")
                 return
         except httpx.HTTPError:
