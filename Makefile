@@ -3,6 +3,10 @@
 SHELL := /bin/bash
 export RASA_TELEMETRY_ENABLED := false
 NAV := .venv/bin/navigator
+# make run PROFILE=prod: PostgreSQL + Redis + ENGINE_INSTANCES engines (README, "Production profile")
+ifdef PROFILE
+export NAVIGATOR_PROFILE := $(PROFILE)
+endif
 
 .PHONY: setup run test lint validate train nlu-eval lock-app clean
 

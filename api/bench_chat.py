@@ -49,7 +49,12 @@ from xml.etree import ElementTree
 import httpx
 from twilio.request_validator import RequestValidator
 
-from api.services.gateway import ENGINE_DOWN_REPLY, SLOW_DOWN_REPLY
+from api.services.gateway import (
+    EMPTY_ENGINE_REPLY,
+    ENGINE_DOWN_REPLY,
+    SLOW_DOWN_REPLY,
+    STORE_DOWN_REPLY,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAVIGATOR = Path(sys.executable).parent / "navigator"
@@ -73,7 +78,8 @@ SCRIPTS: tuple[tuple[str, ...], ...] = (
 GATEWAY_OWN_REPLIES = (
     (ENGINE_DOWN_REPLY.split(".")[0], "engine down reply"),
     (SLOW_DOWN_REPLY.split(",")[0], "rate limited"),
-    ("Sorry, I didn't get that. Text COACH", "empty engine reply"),
+    (EMPTY_ENGINE_REPLY.split(".")[0], "empty engine reply"),
+    (STORE_DOWN_REPLY.split(".")[0], "store down reply"),
 )
 
 

@@ -38,9 +38,21 @@ def runtime_env() -> dict[str, str]:
         "ACTION_SERVER_URL": f"{s.action_server_url}/webhook",
         "DATABASE_URL": s.database_url,
         "SANIC_HOST": "127.0.0.1",  # the action server listens on loopback only
+        "NAVIGATOR_PROFILE": s.navigator_profile,
+        "RASA_URLS": ",".join(s.rasa_endpoints),  # the gateway spreads conversations over them
     })
     env["RASA_TRACKER_DB"] = s.rasa_tracker_db
+    if s.redis_url:
+        env["REDIS_URL"] = s.redis_url
     return env
+
+
+def engine_ports() -> list[int]:
+    """The ports of the engine instances this machine runs (ENGINE_INSTANCES from RASA_PORT)."""
+    from api.settings import get_settings
+
+    s = get_settings()
+    return [s.rasa_port + i for i in range(max(1, s.engine_instances))]
 
 
 def engine_command(*args: str) -> list[str]:
@@ -133,8 +145,11 @@ def process_commands() -> dict[str, list[str]]:
     from api.settings import get_settings
 
     s = get_settings()
+    ports = engine_ports()
+    engines = {("engine" if i == 0 else f"engine{i + 1}"): engine_command("run", "--port", str(p))
+               for i, p in enumerate(ports)}
     return {
-        "engine": engine_command("run"),
+        **engines,
         "actions": [str(APP_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(s.action_port)],
         "api": [str(APP_BIN / "uvicorn"), "--factory", "api.main:create_app",
@@ -143,7 +158,13 @@ def process_commands() -> dict[str, list[str]]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    command = process_commands()[args.process]
+    name = args.process
+    if name == "engine" and args.instance > 1:
+        name = f"engine{args.instance}"
+    commands = process_commands()
+    if name not in commands:
+        sys.exit(f"there is no engine instance {args.instance} (ENGINE_INSTANCES)")
+    command = commands[name]
     os.chdir(ROOT)
     os.execve(command[0], command, runtime_env())
 
@@ -178,7 +199,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             return code
     env = runtime_env()
     url = f"http://{'localhost' if s.api_host in ('127.0.0.1', '0.0.0.0') else s.api_host}:{s.api_port}"
-    say(f"starting engine (:{s.rasa_port}, loopback), action server (:{s.action_port}, loopback) "
+    ports = ", :".join(str(p) for p in engine_ports())
+    say(f"profile {s.navigator_profile}: starting engine (:{ports}, loopback), action server (:{s.action_port}, loopback) "
         f"and api ({url}); the engine takes 10-30 s to load")
     manager = Manager()
     for name, command in process_commands().items():
@@ -320,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run one process in the foreground")
     serve.add_argument("process", choices=["engine", "actions", "api"])
+    serve.add_argument("--instance", type=int, default=1,
+                       help="engine instance N of ENGINE_INSTANCES (port RASA_PORT + N - 1)")
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="the resource directory database")

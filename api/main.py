@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         engine = make_engine(settings.database_url)
         app.state.sessions = make_session_factory(engine)
-        rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+        rasa = RasaClient(settings.rasa_endpoints, settings.rasa_token, settings.rasa_timeout_s,
+                          connect_timeout_s=settings.rasa_connect_timeout_s)
         vault = Vault(settings.data_encryption_key)
         store = MessageStore(app.state.sessions, vault)
         app.state.sms_sender = SmsSender(

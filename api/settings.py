@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
+    # dev: SQLite files, one engine. prod: PostgreSQL (directory, conversations, Rasa's tracker
+    # store), Redis (Rasa's lock store), ENGINE_INSTANCES engines (endpoints.prod.yml).
+    navigator_profile: Literal["dev", "prod"] = "dev"
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -31,7 +34,12 @@ class Settings(BaseSettings):
     rasa_host: str = "127.0.0.1"
     rasa_port: int = 5005
     rasa_token: str = DEV_SECRETS["rasa_token"]
-    rasa_timeout_s: float = 10.0
+    rasa_timeout_s: float = 10.0  # a turn that reached the engine; also bounds a hung engine
+    rasa_connect_timeout_s: float = 1.0  # an engine that does not accept: try the next one
+    # Engine instances on consecutive ports from RASA_PORT; or RASA_URLS (comma-separated).
+    engine_instances: int = 1
+    rasa_urls: str = ""
+    redis_url: str = ""  # Rasa's lock store in the prod profile: redis://host:port/db
     action_port: int = 5055
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -72,6 +80,13 @@ class Settings(BaseSettings):
         return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
+    def rasa_endpoints(self) -> list[str]:
+        """Every engine instance the gateway spreads conversations over."""
+        given = [u.strip().rstrip("/") for u in self.rasa_urls.split(",") if u.strip()]
+        return given or [f"http://{self.rasa_host}:{self.rasa_port + i}"
+                         for i in range(max(1, self.engine_instances))]
+
+    @property
     def action_server_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
@@ -82,6 +97,18 @@ class Settings(BaseSettings):
         if not parse_hours(self.coach_hours):  # people are told these hours: they must be right
             raise ValueError(f"COACH_HOURS {self.coach_hours!r} is not understood: write it "
                              "like 'Mon-Fri 9am-5pm', 'Mon-Fri 9am-5pm, Sat 10am-2pm' or '24/7'")
+        return self
+
+    @model_validator(mode="after")
+    def _prod_profile_servers(self) -> Settings:
+        if self.navigator_profile == "prod":
+            missing = [name for name, ok in (
+                ("DATABASE_URL=postgresql+psycopg://...", self.database_url.startswith("postgresql")),
+                ("RASA_TRACKER_DB=postgresql://...", self.rasa_tracker_db.startswith("postgres")),
+                ("REDIS_URL=redis://...", self.redis_url.startswith("redis://"))) if not ok]
+            if missing:
+                raise ValueError("the prod profile runs on PostgreSQL and Redis: set "
+                                 + ", ".join(missing))
         return self
 
     @model_validator(mode="after")

@@ -5,7 +5,8 @@
   validate     rasa data validate
   test-stories rasa test core on tests/rasa/ with --fail-on-prediction-errors
   nlu-eval     5-fold cross-validation of the NLU: intent macro-F1, location-entity F1
-  run          start the Rasa HTTP server on loopback with token auth
+  run          start the Rasa HTTP server on loopback with token auth (`run --port N`: that
+               port instead of RASA_PORT); NAVIGATOR_PROFILE=prod uses endpoints.prod.yml
 
 Standard library only at import time; rasa is started as a subprocess / exec'd.
 """
@@ -17,6 +18,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the trained model depends on. Anything else (actions, api) can change freely.
@@ -32,6 +34,40 @@ def _env() -> dict[str, str]:
     env.setdefault("RASA_TRACKER_DB", str(ROOT / "var" / "rasa_tracker.db"))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
+
+
+def is_prod(env: dict[str, str]) -> bool:
+    return env.get("NAVIGATOR_PROFILE", "dev").lower() in ("prod", "production")
+
+
+def endpoints_file(env: dict[str, str]) -> str:
+    return "endpoints.prod.yml" if is_prod(env) else "endpoints.yml"
+
+
+def prod_endpoint_env(env: dict[str, str]) -> dict[str, str]:
+    """The separate keys endpoints.prod.yml needs, from RASA_TRACKER_DB and REDIS_URL.
+
+    RASA_TRACKER_DB: postgresql://user:password@host:port/db (postgres://, postgresql+psycopg://
+    and postgresql+psycopg2:// too; the engine uses psycopg2). REDIS_URL: redis://[:pw@]host:port/db.
+    """
+    tracker = urlsplit(env.get("RASA_TRACKER_DB", ""))
+    if tracker.scheme.split("+")[0] not in ("postgresql", "postgres") or not tracker.hostname:
+        raise SystemExit("the prod profile needs RASA_TRACKER_DB=postgresql://user:password@host:"
+                         "port/database (Rasa's SQL tracker store on PostgreSQL)")
+    redis = urlsplit(env.get("REDIS_URL", ""))
+    if redis.scheme != "redis" or not redis.hostname:
+        raise SystemExit("the prod profile needs REDIS_URL=redis://host:port/db (Rasa's lock store)")
+    return {
+        "TRACKER_DB_HOST": tracker.hostname,
+        "TRACKER_DB_PORT": str(tracker.port or 5432),
+        "TRACKER_DB_NAME": tracker.path.lstrip("/") or "rasa",
+        "TRACKER_DB_USER": unquote(tracker.username or "postgres"),
+        "TRACKER_DB_PASSWORD": unquote(tracker.password or ""),
+        "LOCK_STORE_HOST": redis.hostname,
+        "LOCK_STORE_PORT": str(redis.port or 6379),
+        "LOCK_STORE_DB": redis.path.lstrip("/") or "0",
+        "LOCK_STORE_PASSWORD": unquote(redis.password or ""),
+    }
 
 
 def model_fingerprint(root: Path = ROOT) -> str:
@@ -59,9 +95,9 @@ def _rasa() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
-def _exec(args: list[str]) -> None:
+def _exec(args: list[str], env: dict[str, str] | None = None) -> None:
     os.chdir(ROOT)
-    os.execve(_rasa(), [_rasa(), *args], _env())
+    os.execve(_rasa(), [_rasa(), *args], env or _env())
 
 
 def train() -> int:
@@ -89,19 +125,25 @@ def train() -> int:
     return 0
 
 
-def run() -> None:
+def run(argv: list[str] | None = None) -> None:
+    argv = argv or []
+    port = argv[argv.index("--port") + 1] if "--port" in argv else None
     target = model_path()
     if not target.exists():
         sys.exit(f"no trained model at {target}: run `navigator train` first")
     token = os.environ.get("RASA_TOKEN")
     if not token:
         sys.exit("RASA_TOKEN is not set: the Rasa HTTP API must be protected by a token")
-    Path(_env()["RASA_TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
+    env = _env()
+    if is_prod(env):
+        env.update(prod_endpoint_env(env))
+    else:
+        Path(env["RASA_TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
     _exec(["run", "--enable-api", "--auth-token", token,
            "--interface", os.environ.get("RASA_HOST", "127.0.0.1"),
-           "--port", os.environ.get("RASA_PORT", "5005"),
-           "--model", str(target), "--endpoints", "endpoints.yml",
-           "--credentials", "credentials.yml"])
+           "--port", port or os.environ.get("RASA_PORT", "5005"),
+           "--model", str(target), "--endpoints", endpoints_file(env),
+           "--credentials", "credentials.yml"], env)
 
 
 def validate() -> None:
@@ -149,7 +191,7 @@ def main(argv: list[str]) -> int:
     if command == "train":
         return train()
     if command == "run":
-        run()
+        run(argv[1:])
     if command == "validate":
         validate()
     if command == "test-stories":

@@ -14,7 +14,7 @@ say() { printf '[setup] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 # Debian packages this project needs; later issues append to this list (postgresql, redis, chromium).
-APT_PACKAGES=(python3-venv python3-dev build-essential git curl postgresql chromium)
+APT_PACKAGES=(python3-venv python3-dev build-essential git curl postgresql redis-server chromium)
 
 system_deps() {
   local missing=()
@@ -28,6 +28,8 @@ system_deps() {
   command -v curl >/dev/null && missing=("${missing[@]/curl}")
   # The tests run their own throwaway server (tests/postgres.py): any initdb + pg_ctl will do.
   compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && missing=("${missing[@]/postgresql}")
+  # Redis (prod profile tests: tests/redis.py starts its own redis-server, never the service).
+  command -v redis-server >/dev/null && missing=("${missing[@]/redis-server}")
   # Browser tests drive Debian's Chromium with Playwright (its own browser download fails here).
   command -v chromium >/dev/null && missing=("${missing[@]/chromium}")
   local todo=(); for p in "${missing[@]}"; do [ -n "$p" ] && todo+=("$p"); done

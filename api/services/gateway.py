@@ -11,12 +11,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from api.services.crisis import CRISIS_REPLY, detect_crisis
 from api.services.handoff import HandoffDesk, ticket_text
 from api.services.limits import RateLimiter
 from api.services.pseudonym import pseudonymous_id
 from api.services.rasa_client import BotMessage, EngineUnavailable, RasaClient
 from api.services.store import MessageStore
+from api.services.turns import ConversationLocks
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,15 @@ ENGINE_DOWN_REPLY = ("Sorry, the Navigator can't answer right now. Please try ag
                      "minutes, or text COACH for a person. To talk to someone now: PA Get Help "
                      "Now 1-800-662-4357 (24/7). In a crisis call or text 988. Emergency: 911.")
 ENGINE_DOWN_COACH_REPLY = "The automated Navigator is down right now, but coaches can still help."
+# The engine answered with nothing (e.g. its action server is down and the search failed).
+EMPTY_ENGINE_REPLY = ("Sorry, I can't look that up right now. Please try again in a few minutes, "
+                      "or text COACH for a person. To talk to someone now: PA Get Help Now "
+                      "1-800-662-4357 (24/7).")
+# Our database did not take the message: say so, so it is not lost without the person knowing.
+STORE_DOWN_REPLY = ("Sorry, something went wrong on our side and your message did not go "
+                    "through. Please send it again in a few minutes. To talk to someone now: PA "
+                    "Get Help Now 1-800-662-4357 (24/7). In a crisis call or text 988. "
+                    "Emergency: 911.")
 
 
 # Twilio's standard SMS keywords (a whole message, any case).
@@ -74,15 +86,32 @@ class Gateway:
         self.desk = desk
         self._key = pseudonym_key
         self._max_chars = max_chars
+        self.turns = ConversationLocks()
 
     async def handle_inbound(self, channel: str, address: str, text: str,
                              provider_sid: str | None = None) -> InboundResult:
+        """One message, after the ones before it from the same conversation (arrival order)."""
+        async with self.turns.hold(self.conversation_id(channel, address)):
+            return await self._handle_inbound(channel, address, text, provider_sid)
+
+    async def _handle_inbound(self, channel: str, address: str, text: str,
+                              provider_sid: str | None = None) -> InboundResult:
         """Store first, then decide: duplicate, keyword, opted out, held by a coach, or a turn
         with the bot. A crisis is answered in every case but a duplicate."""
         text = text or ""
         conversation = self.conversation_id(channel, address)
-        message_id, opted_out = self.store.record_inbound(conversation, channel, address, text,
-                                                          provider_sid)
+        try:
+            message_id, opted_out = self.store.record_inbound(conversation, channel, address,
+                                                              text, provider_sid)
+        except SQLAlchemyError as error:
+            # Not stored, so not handled: the person is told to send it again (and a crisis
+            # is still answered). No text or address in the log.
+            log.error("message store unavailable for %s: %s", conversation,
+                      type(error).__name__)
+            if detect_crisis(text) is not None:
+                return InboundResult(replies=[crisis_reply()], conversation_id=conversation)
+            return InboundResult(replies=[BotMessage(text=STORE_DOWN_REPLY)],
+                                 conversation_id=conversation)
         if message_id is None:
             log.info("duplicate webhook for %s ignored", conversation)
             return InboundResult(duplicate=True)
@@ -130,8 +159,12 @@ class Gateway:
 
     def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:
         body = "\n\n".join(r.text for r in replies if r.text)
-        outbound = self.store.record_outbound(conversation, body, status="answered") \
-            if body else None
+        try:
+            outbound = self.store.record_outbound(conversation, body, status="answered") \
+                if body else None
+        except SQLAlchemyError as error:  # the answer still goes out; only its copy is missing
+            log.error("reply for %s not stored: %s", conversation, type(error).__name__)
+            outbound = None
         return InboundResult(replies=replies, conversation_id=conversation, outbound_id=outbound)
 
     def conversation_id(self, channel: str, address: str) -> str:
@@ -151,8 +184,11 @@ class Gateway:
             if COACH_WORDS.match(text):  # a person can still be asked for
                 return [BotMessage(text=ENGINE_DOWN_COACH_REPLY, custom=handoff_payload())]
             return [BotMessage(text=ENGINE_DOWN_REPLY)]
-        return attach_payloads(replies) or [
-            BotMessage(text="Sorry, I didn't get that. Text COACH for a person.")]
+        replies = attach_payloads(replies)
+        if not any(r.text for r in replies):
+            log.warning("empty engine reply for %s", conversation)
+            return [*replies, BotMessage(text=EMPTY_ENGINE_REPLY)]
+        return replies
 
 
 def handoff_payload(reason: str = "asked") -> dict:

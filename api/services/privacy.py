@@ -29,7 +29,13 @@ class PurgeReport:
 
 
 def tracker_url(path_or_url: str) -> str:
-    return path_or_url if "://" in path_or_url else f"sqlite:///{path_or_url}"
+    """A SQLite path, or a database URL; PostgreSQL through psycopg 3 (this venv's driver)."""
+    if "://" not in path_or_url:
+        return f"sqlite:///{path_or_url}"
+    scheme, rest = path_or_url.split("://", 1)
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg2"):
+        return f"postgresql+psycopg://{rest}"
+    return path_or_url
 
 
 def _tracker_delete(url: str, where: str, params: dict[str, Any]) -> int:
