@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,20 @@ def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         seed_all(session)
     engine.dispose()
     return url
+
+
+def seeded_copy(seeded_db_url: str, folder: Path) -> str:
+    """A copy of the seeded directory of a test's own, with no conversations, queue or
+    accounts in it (other tests' people share the seeded file)."""
+    target = folder / "navigator.db"
+    source = sqlite3.connect(seeded_db_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(target) as copy:
+        source.backup(copy)
+        for table in ("handoff", "coach_note", "message", "conversation", "review_item",
+                      "audit_log", "coach_session", "api_token", "coach_user"):
+            copy.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+    source.close()
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture(scope="session")

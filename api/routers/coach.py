@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -216,65 +217,61 @@ def _here(conversation_id: str) -> str:
     return f"/coach/conversations/{conversation_id}"
 
 
+async def _act(call: Awaitable[Any], refused: str, done: str,
+               notice: Callable[[Any], str]) -> Response:
+    """A desk action, then back to a page: `done` with a notice, or `refused` saying why."""
+    try:
+        result = await call
+    except HandoffError as error:
+        return back_to(refused, problem=str(error))
+    return back_to(done, notice=notice(result))
+
+
+def _sent(what: str = "") -> Callable[[str], str]:
+    return lambda status: f"Sent{what} ({status.replace('_', ' ')})."
+
+
 @router.post("/conversations/{conversation_id}/claim", include_in_schema=False)
 async def claim(conversation_id: str, coach: CoachUserPost, desk: DeskDep) -> Response:
-    try:
-        await desk.claim(conversation_id, coach.id)
-    except HandoffError as error:
-        return back_to("/coach", problem=str(error))
-    return back_to(_here(conversation_id), notice="You hold this conversation now.")
+    return await _act(desk.claim(conversation_id, coach.id), "/coach", _here(conversation_id),
+                      lambda _: "You hold this conversation now.")
 
 
 @router.post("/conversations/{conversation_id}/reply", include_in_schema=False)
 async def reply(conversation_id: str, coach: CoachUserPost, desk: DeskDep,
                 text: Annotated[str, Form(max_length=1600)]) -> Response:
-    try:
-        status = await desk.reply(conversation_id, coach.id, text)
-    except HandoffError as error:
-        return back_to(_here(conversation_id), problem=str(error))
-    return back_to(_here(conversation_id), notice=f"Sent ({status.replace('_', ' ')}).")
+    here = _here(conversation_id)
+    return await _act(desk.reply(conversation_id, coach.id, text), here, here, _sent())
 
 
 @router.post("/conversations/{conversation_id}/send-resource", include_in_schema=False)
 async def send_resource(conversation_id: str, coach: CoachUserPost, desk: DeskDep,
                         session: SessionDep, resource_id: Annotated[str, Form(max_length=100)],
                         need: Annotated[str, Form(max_length=20)] = "jobs") -> Response:
+    here = _here(conversation_id)
     hit = get_resource(session, resource_id, need)
     if hit is None:
-        return back_to(_here(conversation_id), problem="That resource is no longer listed.")
+        return back_to(here, problem="That resource is no longer listed.")
     text, _payload = format_details(hit)
-    try:
-        status = await desk.reply(conversation_id, coach.id, text, action="send_resource",
-                                  service_id=resource_id)
-    except HandoffError as error:
-        return back_to(_here(conversation_id), problem=str(error))
-    return back_to(_here(conversation_id), notice=f"Sent {hit.name} ({status.replace('_', ' ')}).")
+    return await _act(desk.reply(conversation_id, coach.id, text, action="send_resource",
+                                 service_id=resource_id), here, here, _sent(f" {hit.name}"))
 
 
 @router.post("/conversations/{conversation_id}/notes", include_in_schema=False)
 async def add_note(conversation_id: str, coach: CoachUserPost, desk: DeskDep,
                    text: Annotated[str, Form(max_length=4000)]) -> Response:
-    try:
-        desk.add_note(conversation_id, coach.id, text)
-    except HandoffError as error:
-        return back_to(_here(conversation_id), problem=str(error))
-    return back_to(_here(conversation_id), notice="Note saved.")
+    here = _here(conversation_id)
+    return await _act(asyncio.to_thread(desk.add_note, conversation_id, coach.id, text), here,
+                      here, lambda _: "Note saved.")
 
 
 @router.post("/conversations/{conversation_id}/hand-back", include_in_schema=False)
 async def hand_back(conversation_id: str, coach: CoachUserPost, desk: DeskDep) -> Response:
-    try:
-        await desk.hand_back(conversation_id, coach.id)
-    except HandoffError as error:
-        return back_to(_here(conversation_id), problem=str(error))
-    return back_to("/coach", notice=f"Conversation {short_id(conversation_id)} is back with "
-                                    "the bot.")
+    return await _act(desk.hand_back(conversation_id, coach.id), _here(conversation_id), "/coach",
+                      lambda _: f"Conversation {short_id(conversation_id)} is back with the bot.")
 
 
 @router.post("/conversations/{conversation_id}/close", include_in_schema=False)
 async def close(conversation_id: str, coach: CoachUserPost, desk: DeskDep) -> Response:
-    try:
-        await desk.close(conversation_id, coach.id)
-    except HandoffError as error:
-        return back_to(_here(conversation_id), problem=str(error))
-    return back_to("/coach", notice=f"Conversation {short_id(conversation_id)} closed.")
+    return await _act(desk.close(conversation_id, coach.id), _here(conversation_id), "/coach",
+                      lambda _: f"Conversation {short_id(conversation_id)} closed.")

@@ -3,8 +3,10 @@ claim, reply, hand back and close. The same desk as the console does the work.""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -14,6 +16,7 @@ from api.services import accounts
 from api.services.handoff import ConversationGone, HandoffError, audit, short_id
 
 router = APIRouter(prefix="/api/v1", tags=["coach api"])
+T = TypeVar("T")
 
 
 class TokenIn(BaseModel):
@@ -80,52 +83,42 @@ async def queue(coach: ApiCoach, desk: DeskDep) -> list[QueueItem]:
                       first_message=r.first_message) for r in desk.queue()]
 
 
-def _refused(error: HandoffError) -> HTTPException:
-    return HTTPException(404 if isinstance(error, ConversationGone) else 409, str(error))
+async def _desk(call: Awaitable[T]) -> T:
+    """A desk action, its refusals as HTTP errors (404: no such conversation; 409: not now)."""
+    try:
+        return await call
+    except HandoffError as error:
+        raise HTTPException(404 if isinstance(error, ConversationGone) else 409,
+                            str(error)) from None
 
 
 @router.get("/conversations/{conversation_id}/messages")
 async def transcript(conversation_id: str, coach: ApiCoach, desk: DeskDep,
                      ) -> list[TranscriptItem]:
-    try:
-        lines = desk.transcript(conversation_id, coach.id, via="api")
-    except HandoffError as error:
-        raise _refused(error) from None
+    lines = await _desk(asyncio.to_thread(desk.transcript, conversation_id, coach.id, "api"))
     return [TranscriptItem(at=line.at, author=line.author, text=line.text, status=line.status,
                            coach=line.coach_name) for line in lines]
 
 
 @router.post("/conversations/{conversation_id}/claim")
 async def claim(conversation_id: str, coach: ApiCoach, desk: DeskDep) -> DeliveryOut:
-    try:
-        await desk.claim(conversation_id, coach.id)
-    except HandoffError as error:
-        raise _refused(error) from None
+    await _desk(desk.claim(conversation_id, coach.id))
     return DeliveryOut(status="claimed")
 
 
 @router.post("/conversations/{conversation_id}/messages")
 async def reply(conversation_id: str, body: ReplyIn, coach: ApiCoach,
                 desk: DeskDep) -> DeliveryOut:
-    try:
-        return DeliveryOut(status=await desk.reply(conversation_id, coach.id, body.text))
-    except HandoffError as error:
-        raise _refused(error) from None
+    return DeliveryOut(status=await _desk(desk.reply(conversation_id, coach.id, body.text)))
 
 
 @router.post("/conversations/{conversation_id}/hand-back")
 async def hand_back(conversation_id: str, coach: ApiCoach, desk: DeskDep) -> DeliveryOut:
-    try:
-        await desk.hand_back(conversation_id, coach.id)
-    except HandoffError as error:
-        raise _refused(error) from None
+    await _desk(desk.hand_back(conversation_id, coach.id))
     return DeliveryOut(status="with the bot")
 
 
 @router.post("/conversations/{conversation_id}/close")
 async def close(conversation_id: str, coach: ApiCoach, desk: DeskDep) -> DeliveryOut:
-    try:
-        await desk.close(conversation_id, coach.id)
-    except HandoffError as error:
-        raise _refused(error) from None
+    await _desk(desk.close(conversation_id, coach.id))
     return DeliveryOut(status="closed")

@@ -4,10 +4,8 @@ over the real app and the seeded directory (the engine's port is closed)."""
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from html import unescape
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,19 +16,15 @@ from api.services.handoff import short_id
 from resources_db.coaching import Handoff
 from resources_db.conversations import Conversation
 from resources_db.db import make_engine, make_session_factory
-from tests.conftest import careerlink_seed_rows
-
-PASSWORD = "a long enough test password"
-HIDDEN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.coach_login import HIDDEN_CSRF, PASSWORD
+from tests.conftest import careerlink_seed_rows, seeded_copy
 
 
 @pytest.fixture(scope="module")
 def own_db_url(seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A copy of the seeded directory: the accounts and the held conversation made here stay
-    out of other tests' queues."""
-    copy = tmp_path_factory.mktemp("lookup") / "directory.db"
-    shutil.copyfile(Path(seeded_db_url.removeprefix("sqlite:///")), copy)
-    return f"sqlite:///{copy}"
+    """The directory of its own: accounts, edits and held conversations stay out of other
+    tests' queues and searches."""
+    return seeded_copy(seeded_db_url, tmp_path_factory.mktemp("lookup"))
 
 
 @pytest.fixture

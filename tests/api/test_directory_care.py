@@ -6,11 +6,8 @@ Edits change the directory, so this module works on its own copy of the seeded d
 from __future__ import annotations
 
 import datetime as dt
-import re
-import shutil
 import uuid
 from html import unescape
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,18 +21,17 @@ from resources_db.coaching import AuditEntry, ReviewItem
 from resources_db.db import make_engine, make_session_factory
 from resources_db.models import Service
 from resources_db.schedules import PA_TZ
+from tests.coach_login import HIDDEN_CSRF, PASSWORD
+from tests.conftest import seeded_copy
 
-PASSWORD = "a long enough test password"
-HIDDEN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WARREN = "PA CareerLink Warren"
 
 
 @pytest.fixture(scope="module")
 def own_db_url(seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    source = Path(seeded_db_url.removeprefix("sqlite:///"))
-    copy = tmp_path_factory.mktemp("care") / "directory.db"
-    shutil.copyfile(source, copy)
-    return f"sqlite:///{copy}"
+    """The directory of its own: accounts, edits and held conversations stay out of other
+    tests' queues and searches."""
+    return seeded_copy(seeded_db_url, tmp_path_factory.mktemp("care"))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ so the bot's own answers are the engine-down ones; the integration tests use the
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import uuid
 
 import pytest
@@ -24,6 +23,7 @@ from resources_db.db import make_engine, make_session_factory
 from resources_db.schedules import PA_TZ
 from tests.api.test_sms_out_of_band import ACCOUNT, wait_for
 from tests.coach_login import PASSWORD, console_csrf, log_in, make_coach
+from tests.conftest import seeded_copy
 from tests.fake_twilio import FakeTwilio
 
 PERSON = "+14125550188"
@@ -31,16 +31,8 @@ PERSON = "+14125550188"
 
 @pytest.fixture
 def db_url(seeded_db_url: str, tmp_path) -> str:
-    """A copy of the seeded directory of its own, so the queue holds only this test's people."""
-    target = tmp_path / "navigator.db"
-    source = sqlite3.connect(seeded_db_url.removeprefix("sqlite:///"))
-    with sqlite3.connect(target) as copy:
-        source.backup(copy)
-        # Other tests' people share the seeded file: start from an empty queue.
-        for table in ("handoff", "coach_note", "message", "conversation"):
-            copy.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
-    source.close()
-    return f"sqlite:///{target}"
+    """The directory of its own, so the queue holds only this test's people."""
+    return seeded_copy(seeded_db_url, tmp_path)
 
 
 @pytest.fixture

@@ -10,22 +10,14 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from twilio.request_validator import RequestValidator
 
 from api.services.pseudonym import pseudonymous_id
 from tests.conftest import careerlink_seed_rows
-from tests.integration.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, ask
+from tests.integration.test_widget_browser import ask
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def sms(system, sender: str, body: str) -> str:
