@@ -191,6 +191,8 @@ async def conversation_page(request: Request, conversation_id: str, coach: Coach
     else:
         state_text = "You hold this conversation: the bot is silent." if held_by_me else \
             "Another coach holds this conversation."
+    if handoff is not None and handoff.urgency == "urgent":
+        state_text = f"URGENT ({REASON_TEXT.get(handoff.reason, handoff.reason)}). {state_text}"
     picker = {"need": need, "place": place, "hits": [], "problem": None}
     if place.strip():
         found = lookup(session, need, place=place, limit=5)
