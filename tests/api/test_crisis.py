@@ -1,8 +1,20 @@
-"""The crisis net: every way of saying it that we know of is caught; ordinary messages are not."""
+"""The crisis net: every way of saying it that we know of is caught; ordinary messages are not.
+
+The examples here are kept apart from the bench's eval files (tests/data/crisis_eval.txt and
+ordinary_eval.txt): these pin down classes of expressions, the files measure how well the net
+generalises.
+"""
+
+import dataclasses
+import time
+from pathlib import Path
 
 import pytest
 
-from api.services.crisis import detect_crisis
+import api.services.crisis as crisis
+from api.services.crisis import crisis_eval_sets, detect_crisis, evaluate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CRISIS = [
     "my friend is overdosing",
@@ -43,6 +55,53 @@ ORDINARY = [
     "",
 ]
 
+# Classes of expressions, each with examples that are not in the eval files.
+CRISIS_CLASSES = {
+    "overdose spellings": ["my uncle is overdossing", "she ODd in the car", "he o.d.'d",
+                           "i think im od-ing rn", "ovrdosing help me"],
+    "too much / too many": ["took 2 many xannies", "she did waaay to much boy",
+                            "i think i took too much", "we used too much and hes out"],
+    "quantities of pills": ["he swallowed a fistful of percs", "i took the whole bottle",
+                            "she popped like 15 pills"],
+    "mixing": ["he mixed bars with liquor and now hes passed out"],
+    "not breathing": ["he aint breathin no more", "shes breathing so shallow",
+                      "my dad stopped breathin"],
+    "colour": ["lips goin blue", "his face is turning purple", "her skin is gray"],
+    "won't wake up": ["she isnt wakin up", "cant get her to wake", "he wont come to",
+                      "my son wont wake up"],
+    "unresponsive": ["he is unresponsive", "my bf is not responding"],
+    "suicidal spellings": ["suicidel thoughts", "i feel sucide", "im suiciddal",
+                           "going to commit sucide"],
+    "kill myself": ["i wanna kil my slef", "im gonna kms tbh", "imma kill myselfff"],
+    "ending it": ["thinkin bout endin it", "i want to end my own life"],
+    "not wanting to live": ["dont want to be around anymore", "i dont want to exist",
+                            "i hope i never wake up", "i dont want to die"],
+    "no reason": ["theres no point in going on", "i have no reason to keep going"],
+    "third person": ["my cousin said she wants to kill herself",
+                     "he keeps saying he wants to die", "my girl is hurting herself"],
+    "self-harm": ["i been cuttin again", "the urges to cut r bad", "slicing my arms again",
+                  "self injury again"],
+    "caps and emoji": ["HES ODING 😭😭", "I WANNA DIE 💔", "🙏 pls he isnt breathing"],
+    # a negation does not reach past punctuation, or past words that are not fillers
+    "negation that is not one": ["no, i want to die", "im not ok. i want to die",
+                                 "im not suicidal but i want to die",
+                                 "no one knows i want to kill myself",
+                                 "i cant stop thinking about killing myself"],
+}
+ORDINARY_CLASSES = {
+    "negated": ["im not sucidal", "never od'd in my life lol",
+                "i am not going to kill my self", "no thoughts of hurting myself",
+                "i havent overdosed in years", "nobody overdosed, i just need a job"],
+    "everyday senses": ["my battery is dying", "this commute is killing me",
+                        "cutting hair is my trade", "i took too many sick days",
+                        "dead tired from my shift", "i want to end things with my landlord",
+                        "i have odd jobs experience", "that is odd", "i did odd jobs"],
+    "safe contexts": ["free naloxone training", "overdose prevention center jobs",
+                      "suicide prevention volunteer"],
+    "things, not people": ["the app is unresponsive", "my alarm didnt wake me up",
+                           "i dont want to live near my ex"],
+}
+
 
 @pytest.mark.parametrize("text", CRISIS)
 def test_crisis_messages_are_caught(text):
@@ -52,3 +111,67 @@ def test_crisis_messages_are_caught(text):
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_messages_are_not_crisis(text):
     assert detect_crisis(text) is None
+
+
+@pytest.mark.parametrize("text", [t for ts in CRISIS_CLASSES.values() for t in ts])
+def test_crisis_expression_classes_are_caught(text):
+    assert detect_crisis(text) is not None
+
+
+@pytest.mark.parametrize("text", [t for ts in ORDINARY_CLASSES.values() for t in ts])
+def test_near_misses_are_not_crisis(text):
+    assert detect_crisis(text) is None
+
+
+def test_bench_targets_on_the_eval_files():
+    """What `navigator bench crisis` reports: recall >= 0.98 on the crisis set; false positives
+    <= 2% on the NLU examples, on the near-misses, and on both together."""
+    crisis_set, nlu, near_miss = crisis_eval_sets(ROOT)
+    assert len(crisis_set) >= 200 and len(near_miss) >= 150 and len(nlu) > 500
+    result = evaluate(crisis_set, nlu + near_miss)
+    missed = [t for t in crisis_set if detect_crisis(t) is None]
+    alarms = [t for t in nlu + near_miss if detect_crisis(t) is not None]
+    assert result["recall"] >= 0.98, missed
+    assert result["false_positive_rate"] <= 0.02, alarms
+    assert evaluate([], near_miss)["false_positive_rate"] <= 0.02, alarms
+    assert evaluate([], nlu)["false_positive_rate"] <= 0.02, alarms
+
+
+def test_speed_shortcuts_change_no_answer(monkeypatch):
+    """The anchors (substring checks before a regex runs) and the merged alternations are only
+    speed: every pattern on its own, always run, gives the same answers."""
+    crisis_set, nlu, near_miss = crisis_eval_sets(ROOT)
+    examples = (CRISIS + ORDINARY + crisis_set + near_miss + nlu[::5]
+                + [t for ts in (*CRISIS_CLASSES.values(), *ORDINARY_CLASSES.values()) for t in ts])
+    # and inside long texts, where a pattern only runs around its anchors
+    pad = " ".join(nlu[:40])[:400] + ". "
+    examples += [pad + t + ". " + pad for t in examples[::3]]
+    fast = [detect_crisis(t) is not None for t in examples]
+    monkeypatch.setattr(crisis, "_SCANS",
+                        [dataclasses.replace(p, anchors=None) for p in crisis._PATTERNS])
+    assert [detect_crisis(t) is not None for t in examples] == fast
+
+
+def _cpu_ms(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        detect_crisis(text)
+        best = min(best, time.process_time() - start)
+    return best * 1000
+
+
+def test_huge_messages_are_fast():
+    """Every message goes through the net: 20,000 characters in < 20 ms, and a crisis at the
+    very end of it is still found (no catastrophic backtracking, no truncation)."""
+    _, nlu, near_miss = crisis_eval_sets(ROOT)
+    ordinary = (" ".join(nlu) * 3)[:20_000]  # a long message of ordinary sentences
+    assert detect_crisis(ordinary) is None
+    assert _cpu_ms(ordinary) < 20
+    near_misses = (" ".join(near_miss) * 3)[:20_000]  # every sentence a near-miss: the worst
+    assert detect_crisis(near_misses) is None
+    assert _cpu_ms(near_misses) < 30
+    for hostile in ("B" * 20_000, "took " * 4_000, "not " * 5_000, "!?" * 10_000,
+                    "🤷🏽‍♀️" * 3_000, "mixed pills with " * 1_200):
+        assert _cpu_ms(hostile[:20_000]) < 20
+    assert detect_crisis(("i need a job " * 1_600)[:19_980] + " i wanna die") is not None
