@@ -95,8 +95,11 @@ def _rasa() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
-def _exec(args: list[str], env: dict[str, str] | None = None) -> None:
+def _exec(args: list[str], env: dict[str, str] | None = None, patched: bool = False) -> None:
+    """exec `rasa ARGS`; patched: through bot.serve (bot/engine_patches.py applied first)."""
     os.chdir(ROOT)
+    if patched:
+        os.execve(sys.executable, [sys.executable, "-m", "bot.serve", *args], env or _env())
     os.execve(_rasa(), [_rasa(), *args], env or _env())
 
 
@@ -143,7 +146,7 @@ def run(argv: list[str] | None = None) -> None:
            "--interface", os.environ.get("RASA_HOST", "127.0.0.1"),
            "--port", port or os.environ.get("RASA_PORT", "5005"),
            "--model", str(target), "--endpoints", endpoints_file(env),
-           "--credentials", "credentials.yml"], env)
+           "--credentials", "credentials.yml"], env, patched=True)
 
 
 def validate() -> None:

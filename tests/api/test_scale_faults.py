@@ -5,8 +5,10 @@ engine is hung or silent and when our database does not take a message."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -207,3 +209,55 @@ def test_the_engine_launcher_splits_the_urls_into_rasa_keys():
 def test_the_app_reads_the_tracker_store_through_its_own_driver():
     assert tracker_url("postgresql://u@h:1/t") == "postgresql+psycopg://u@h:1/t"
     assert tracker_url("var/t.db") == "sqlite:///var/t.db"
+
+
+ENGINE_PYTHON = Path(__file__).resolve().parents[2] / ".venv-engine" / "bin" / "python"
+ENGINE_CHECK = r'''
+import asyncio, json, sqlite3, sys
+from jsonschema import ValidationError
+from bot.engine_patches import apply
+from bot.tracker_store import ThreadedSQLTrackerStore
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+apply()
+action = RemoteAction("action_search_resources", None)
+assert action._validate_action_result({"events": [{"event": "slot", "name": "need",
+                                                   "value": "jobs"}], "responses": []})
+try:
+    action._validate_action_result({"events": [{"event": "no such event"}]})
+    raise SystemExit("a bad response passed")
+except ValidationError as error:
+    assert "Failed to validate Action server response" in error.message
+
+async def main():
+    domain = Domain.from_yaml("slots:\n  need:\n    type: text\n    mappings: []\n")
+    store = ThreadedSQLTrackerStore(domain=domain, dialect="sqlite", db=sys.argv[1])
+    tracker = DialogueStateTracker.from_events("someone", [UserUttered("hi"),
+                                                           SlotSet("need", "jobs")])
+    await store.save(tracker)
+    again = await store.retrieve("someone")
+    assert again.get_slot("need") == "jobs", again.current_state()
+    mode = sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode").fetchone()[0]
+    print(json.dumps({"events": len(again.events), "journal_mode": mode}))
+
+asyncio.run(main())
+'''
+
+
+def test_engine_patches_and_threaded_tracker_store_in_the_engine_venv(tmp_path):
+    import json
+    import subprocess
+
+    if not ENGINE_PYTHON.exists():
+        pytest.fail("the engine venv is missing: make setup", pytrace=False)
+    proc = subprocess.run([str(ENGINE_PYTHON), "-c", ENGINE_CHECK, str(tmp_path / "t.db")],
+                          cwd=ENGINE_PYTHON.parents[2], capture_output=True, text=True,
+                          timeout=240, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false",
+                                            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                                            "PYTHONPATH": str(ENGINE_PYTHON.parents[2])})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result == {"events": 2, "journal_mode": "wal"}
