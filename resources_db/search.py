@@ -250,9 +250,17 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
     if kind == "serving":
         return select(area.service_id, area.assured_date).where(
             area.name == bindparam("county"), *shape.on_key(area.search_key, area.service_id))
-    if kind == "unplaced":
-        return select(Service.id, Service.name, Service.assured_date).where(
+    if kind == "unplaced":  # variant: only the first :top in rank order, and how many in all
+        query = select(Service.id, Service.name, Service.assured_date).where(
             *shape.on_service(), Service.is_statewide.is_not(True))
+        if not variant:
+            return query
+        # _Candidate.rank for answers without a distance: newest first, then name, then id;
+        # names compare as code points, as Python does (PostgreSQL's "C" collation).
+        name = Service.name if shape.sqlite else Service.name.collate("C")
+        return (query.add_columns(func.count().over())
+                .order_by(Service.assured_date.desc().nulls_last(), name, Service.id)
+                .limit(bindparam("top")))
     if kind == "statewide":
         return select(Service.id, Service.name, Service.assured_date).where(
             Service.is_statewide.is_(True), *shape.on_service(few=True))
@@ -393,10 +401,17 @@ def _nearest(points: list[tuple[float, str, str]], serving: dict[str, dt.date | 
     return found, count
 
 
-def _unplaced(session: Session, criteria: _Criteria) -> dict[str, _Found]:
-    """Without a place every local answer counts, located or not."""
-    rows = _rows(session, _statement("unplaced", criteria.shape), criteria.params).all()
-    return {sid: (None, False, verified, name) for sid, name, verified in rows}
+def _unplaced(session: Session, criteria: _Criteria,
+              top: int | None) -> tuple[dict[str, _Found], int | None]:
+    """Without a place every local answer counts, located or not. With `top`, only the first
+    `top` are read (the database ranks them) and the rest is counted."""
+    if top is None:
+        rows = _rows(session, _statement("unplaced", criteria.shape), criteria.params).all()
+        return {sid: (None, False, verified, name) for sid, name, verified in rows}, None
+    rows = _rows(session, _statement("unplaced", criteria.shape, True),
+                 {**criteria.params, "top": top}).all()
+    return ({sid: (None, False, verified, name) for sid, name, verified, _ in rows},
+            rows[0][3] if rows else 0)
 
 
 def _rank(session: Session, found: dict[str, _Found], postings: dict[str, _Candidate],
@@ -513,7 +528,7 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     for radius in radii:
         count = None
         if place is None:
-            local = _unplaced(session, criteria)
+            local, count = _unplaced(session, criteria, top)
         else:
             if radius is None:
                 points = _located(session, criteria, None)
