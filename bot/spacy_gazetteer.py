@@ -37,10 +37,13 @@ LOOKUP = ROOT / "data" / "nlu" / "lookups" / "location.yml"
 TARGET = ROOT / "models" / "spacy-gazetteer"
 HASH_NAME = "gazetteer.sha256"
 LABEL = "location"
-BUILDER_VERSION = "1"  # bump when the way patterns are made changes
+BUILDER_VERSION = "2"  # bump when the way patterns are made changes
 # Two-word names people hyphenate ("wilkes-barre", "king-of-prussia" is three and not done);
 # not "erie county", "erie co", "x township".
 _NO_HYPHEN_AFTER = {"county", "co", "township", "twp", "borough", "boro", "city", "pa"}
+# Phrases with a place name inside that are not places: matched as a longer span with another
+# label, they win over the place and are filtered out by SpacyEntityExtractor's dimensions.
+NOT_PLACES = ("oxford house", "oxford houses")  # a kind of recovery residence, not Oxford, PA
 
 
 def lookup_entries(path: Path = LOOKUP, name: str = LABEL) -> list[str]:
@@ -97,7 +100,7 @@ def build(target: Path, lookup: Path = LOOKUP) -> int:
     found = patterns(lookup_entries(lookup))
     if not found:
         raise SystemExit(f"no `{LABEL}` lookup entries in {lookup}: run `navigator nlu lookups`")
-    ruler.add_patterns(found)
+    ruler.add_patterns(found + [{"label": "not_location", "pattern": p} for p in NOT_PLACES])
     nlp.meta["name"] = "spacy_gazetteer"
     nlp.meta["description"] = f"blank en + entity_ruler from {lookup.name} ({len(found)} patterns)"
     nlp.to_disk(target)
