@@ -397,11 +397,11 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def main(conversations: int, duration_s: float, base_url: str | None,
-         rasa_url: str | None) -> int:
+         rasa_url: str | None, turns_per_person: int | None = None) -> int:
     """The CLI entry point. Returns 1 when a turn failed on either path, 130 when stopped."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _main(conversations, duration_s, base_url, rasa_url)
+        return _main(conversations, duration_s, base_url, rasa_url, turns_per_person)
     except KeyboardInterrupt:
         say("interrupted: nothing measured is printed; every process it started is stopped")
         return 130
@@ -411,7 +411,7 @@ def main(conversations: int, duration_s: float, base_url: str | None,
 
 
 def _main(conversations: int, duration_s: float, base_url: str | None,
-          rasa_url: str | None) -> int:
+          rasa_url: str | None, turns_per_person: int | None = None) -> int:
     lines: list[str] = []
     if base_url is None:
         if rasa_url is not None:
@@ -420,7 +420,8 @@ def _main(conversations: int, duration_s: float, base_url: str | None,
             _summary, gateway, rasa = bench_chat(
                 conversations, duration_s, f"http://127.0.0.1:{env['API_PORT']}",
                 f"http://127.0.0.1:{env['RASA_PORT']}", env["PUBLIC_BASE_URL"],
-                env["TWILIO_AUTH_TOKEN"], env["RASA_TOKEN"], out=lines.append)
+                env["TWILIO_AUTH_TOKEN"], env["RASA_TOKEN"], turns_per_sender=turns_per_person,
+                out=lines.append)
     else:
         from api.settings import get_settings
 
@@ -428,7 +429,8 @@ def _main(conversations: int, duration_s: float, base_url: str | None,
         # Its api may limit each sender (MESSAGES_PER_MINUTE): no number goes past that.
         _summary, gateway, rasa = bench_chat(
             conversations, duration_s, base_url, rasa_url or s.rasa_url, s.public_base_url,
-            s.twilio_auth_token, s.rasa_token, turns_per_sender=s.messages_per_minute,
+            s.twilio_auth_token, s.rasa_token,
+            turns_per_sender=min(turns_per_person or s.messages_per_minute, s.messages_per_minute),
             out=lines.append)
     # Printed once the system is stopped, so the JSON object really is the last line.
     for line in lines:

@@ -216,7 +216,8 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     """SMS turn latency/throughput through the gateway and straight to Rasa (api/bench_chat.py)."""
     from api.bench_chat import main as bench_chat_main
 
-    return bench_chat_main(args.conversations, args.duration, args.base_url, args.rasa_url)
+    return bench_chat_main(args.conversations, args.duration, args.base_url, args.rasa_url,
+                           args.turns_per_person)
 
 
 def cmd_bench_crisis(_args: argparse.Namespace) -> int:
@@ -404,6 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_chat.add_argument("--duration", type=float, default=60, help="seconds per path")
     bench_chat.add_argument("--base-url", help="a running api (default: start an own system)")
     bench_chat.add_argument("--rasa-url", help="its engine (default: RASA_HOST/RASA_PORT)")
+    bench_chat.add_argument(
+        "--turns-per-person", type=int,
+        help="a conversation moves to a new person (number) before this many turns (default: "
+             "one person per conversation for the whole run; the engine's cost per turn grows "
+             "with the length of a conversation)")
     bench_chat.set_defaults(func=cmd_bench_chat)
     bench_search = bench_sub.add_parser(
         "search", help="search latency on synthetic services, against a full scan (which "
