@@ -254,7 +254,8 @@ def cmd_bench_search(args: argparse.Namespace) -> int:
     from resources_db.bench import bench_search
 
     url = os.environ.get("DATABASE_URL") or None
-    report = bench_search(args.services, args.queries, args.seed, database_url=url)
+    report = bench_search(args.services, args.queries, args.seed, database_url=url,
+                          baseline_queries=args.baseline_queries)
     return 1 if report.mismatches else 0
 
 
@@ -418,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help="synthetic services in the throwaway directory")
     bench_search.add_argument("--queries", type=int, default=1_000, help="queries to time")
     bench_search.add_argument("--seed", type=int, default=42, help="makes data and queries")
+    bench_search.add_argument("--baseline-queries", type=int,
+                              help="full scans on only the first N queries (default: all)")
     bench_search.set_defaults(func=cmd_bench_search)
 
     nlu = sub.add_parser("nlu", help="NLU data utilities")
