@@ -22,6 +22,13 @@ def make_coach(db_url: str, role: str = "coach", name: str | None = None) -> str
     return email
 
 
+def new_coach(sessions, role: str = "coach") -> accounts.Coach:  # noqa: ANN001
+    """A new account through an open session factory; returns the coach (password: PASSWORD)."""
+    with sessions() as session:
+        return accounts.add_coach(session, f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+                                  PASSWORD, role=role)
+
+
 def csrf_of(html: str) -> str:
     match = HIDDEN_CSRF.search(html)
     assert match, "no CSRF field on the page"

@@ -16,7 +16,7 @@ from api.services.handoff import short_id
 from resources_db.coaching import Handoff
 from resources_db.conversations import Conversation
 from resources_db.db import make_engine, make_session_factory
-from tests.coach_login import HIDDEN_CSRF, PASSWORD
+from tests.coach_login import HIDDEN_CSRF, PASSWORD, new_coach
 from tests.conftest import careerlink_seed_rows, seeded_copy
 
 
@@ -40,12 +40,6 @@ def sessions(own_db_url: str):
     engine = make_engine(own_db_url)
     yield make_session_factory(engine)
     engine.dispose()
-
-
-def new_coach(sessions, role: str = "coach") -> accounts.Coach:  # noqa: ANN001
-    with sessions() as session:
-        return accounts.add_coach(session, f"lookup-{role}-{uuid.uuid4().hex[:8]}@example.org",
-                                  PASSWORD, role=role)
 
 
 def log_in(client, coach: accounts.Coach) -> None:  # noqa: ANN001

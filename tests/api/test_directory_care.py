@@ -21,7 +21,7 @@ from resources_db.coaching import AuditEntry, ReviewItem
 from resources_db.db import make_engine, make_session_factory
 from resources_db.models import Service
 from resources_db.schedules import PA_TZ
-from tests.coach_login import HIDDEN_CSRF, PASSWORD
+from tests.coach_login import HIDDEN_CSRF, PASSWORD, new_coach
 from tests.conftest import seeded_copy
 
 WARREN = "PA CareerLink Warren"
@@ -46,12 +46,6 @@ def client(settings_engine_down, own_db_url: str):  # noqa: ANN001
     settings = settings_engine_down.model_copy(update={"database_url": own_db_url})
     with TestClient(create_app(settings), base_url="https://testserver") as c:
         yield c
-
-
-def new_coach(sessions, role: str = "coach") -> accounts.Coach:  # noqa: ANN001
-    with sessions() as session:
-        return accounts.add_coach(session, f"care-{role}-{uuid.uuid4().hex[:8]}@example.org",
-                                  PASSWORD, role=role)
 
 
 def log_in(client, coach: accounts.Coach) -> str:  # noqa: ANN001

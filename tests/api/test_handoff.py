@@ -12,7 +12,6 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from api.main import create_app
 from api.services.crisis import CRISIS_REPLY
@@ -21,7 +20,7 @@ from resources_db.coaching import AuditEntry, CoachNote, Handoff
 from resources_db.conversations import Message
 from resources_db.db import make_engine, make_session_factory
 from resources_db.schedules import PA_TZ
-from tests.api.test_sms_out_of_band import ACCOUNT, wait_for
+from tests.api.test_sms_out_of_band import ACCOUNT, post, wait_for
 from tests.coach_login import PASSWORD, console_csrf, log_in, make_coach
 from tests.conftest import seeded_copy
 from tests.fake_twilio import FakeTwilio
@@ -63,12 +62,8 @@ def sessions(db_url):
 
 
 def sms(client, settings, body: str, sender: str = PERSON) -> str:
-    url = settings.public_base_url + "/sms/inbound"
-    form = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": sender, "Body": body}
-    signature = RequestValidator(settings.twilio_auth_token).compute_signature(url, form)
-    response = client.post("/sms/inbound", data=form, headers={"X-Twilio-Signature": signature})
-    assert response.status_code == 200
-    return response.text
+    """A signed webhook from the person; the TwiML answer."""
+    return post(client, settings, body, sender)
 
 
 def queue_json(client, token: str) -> list[dict]:
