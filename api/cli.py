@@ -153,7 +153,10 @@ def process_commands() -> dict[str, list[str]]:
         "actions": [str(APP_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(s.action_port)],
         "api": [str(APP_BIN / "uvicorn"), "--factory", "api.main:create_app",
-                "--host", s.api_host, "--port", str(s.api_port), "--no-access-log"],
+                "--host", s.api_host, "--port", str(s.api_port), "--no-access-log",
+                # Coaches' event streams and chat sockets stay open: without a limit, one
+                # open console would hold Ctrl-C / SIGTERM for ever.
+                "--timeout-graceful-shutdown", "5"],
     }
 
 
