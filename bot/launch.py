@@ -159,7 +159,8 @@ def test_stories() -> None:
     if not target.exists():
         sys.exit(f"no trained model at {target}: run `navigator train` first")
     _exec(["test", "core", "--stories", "tests/rasa", "--model", str(target),
-           "--fail-on-prediction-errors", "--out", str(ROOT / "results" / "stories")])
+           "--fail-on-prediction-errors", "--out", str(ROOT / "results" / "stories")],
+          patched=True)  # the engine as it serves (bot/engine_patches.py)
 
 
 def nlu_eval(folds: int = 5) -> int:

@@ -12,7 +12,12 @@ stopped meanwhile. This store:
   across these awaits (in memory, or Redis with several engines);
 - opens SQLite in WAL mode with synchronous=NORMAL: commits no longer wait for an fsync; a
   power cut may lose the last turns of the engine's memory (never our own message store),
-  which is what the development profile can afford. PostgreSQL is unchanged.
+  which is what the development profile can afford. PostgreSQL is unchanged;
+- reads only the events' JSON (no ORM objects) and writes new events with one executemany;
+- knows how many rows a tracker it loaded already has, so saving it needs no count query
+  (Rasa counts the session's rows on every save). That number is only trusted for the very
+  tracker object it was read into or last saved from, while the lock store holds the
+  conversation; any other tracker object (a new conversation, a copy) is counted as Rasa does.
 
 endpoints.yml / endpoints.prod.yml name it as `type: bot.tracker_store.ThreadedSQLTrackerStore`
 with the same keys as Rasa's `type: SQL`.
@@ -21,24 +26,16 @@ with the same keys as Rasa's `type: SQL`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import json
+import weakref
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
-
-
-def _drive(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine that never really awaits (Rasa's SQL methods) to its end, here."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("the SQL tracker store awaited something inside a worker thread")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,13 +59,59 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)
 
+        # id(tracker) -> (weak reference to it, rows of its session stored in the database)
+        self._stored_rows: dict[int, tuple[weakref.ref, int]] = {}
+
+    def _remember_rows(self, tracker: DialogueStateTracker, rows: int) -> None:
+        key = id(tracker)
+        ref = weakref.ref(tracker, lambda _gone: self._stored_rows.pop(key, None))
+        self._stored_rows[key] = (ref, rows)
+
+    def _known_rows(self, tracker: DialogueStateTracker) -> int | None:
+        ref, rows = self._stored_rows.get(id(tracker), (None, None))
+        return rows if ref is not None and ref() is tracker else None
+
+    def _retrieve_sync(self, sender_id: str, fetch_events_from_all_sessions: bool,
+                       ) -> DialogueStateTracker | None:
+        # Rasa's query (same filters and order), fetching the JSON column only.
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions
+                                     ).with_entities(self.SQLEvent.data).all()
+        if not self.domain or not rows:
+            return None
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
+        if not fetch_events_from_all_sessions:  # save() counts the latest session's rows
+            self._remember_rows(tracker, len(rows))
+        return tracker
+
+    def _save_sync(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:
+            stored = self._known_rows(tracker)
+            if stored is None:
+                stored = self._event_query(session, tracker.sender_id,
+                                           fetch_events_from_all_sessions=False).count()
+            new_rows = []
+            for event in list(tracker.events)[stored:]:
+                data = event.as_dict()
+                new_rows.append({
+                    "sender_id": tracker.sender_id, "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(
+                        INTENT_NAME_KEY),
+                    "action_name": data.get("name"), "data": json.dumps(data)})
+            if new_rows:
+                session.execute(self.SQLEvent.__table__.insert(), new_rows)
+            session.commit()
+        self._remember_rows(tracker, stored + len(new_rows))
+
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool,
                         ) -> DialogueStateTracker | None:
-        return await asyncio.to_thread(_drive, SQLTrackerStore._retrieve(
-            self, sender_id, fetch_events_from_all_sessions))
+        return await asyncio.to_thread(self._retrieve_sync, sender_id,
+                                       fetch_events_from_all_sessions)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if self.event_broker is not None:  # streaming events awaits the broker: keep it here
             await SQLTrackerStore.save(self, tracker)
             return
-        await asyncio.to_thread(_drive, SQLTrackerStore.save(self, tracker))
+        await asyncio.to_thread(self._save_sync, tracker)
