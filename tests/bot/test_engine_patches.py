@@ -37,6 +37,7 @@ def test_folded_dialogue_states_equal_rasas_own_at_every_step():
     assert result["mismatches"] == 0
     # The cache is really used: most calls extend a fold instead of replaying everything.
     assert result["cache_extensions"] > 5 * result["cache_rebuilds"] > 0
+    assert result["cache_repeats"] > 1000  # and an unchanged tracker gets the last answer again
 
 
 TRACKER_STORE_CHECK = r'''
@@ -98,3 +99,44 @@ def test_the_tracker_store_writes_exactly_the_rows_rasas_own_writes(tmp_path):
     assert stored == ["action", "user", "slot", "action", "user", "action",  # no duplicates
                       "action", "session_started", "action", "user"]
     assert latest_session == ["session_started", "action", "user"]
+
+
+ACTION_HTTP_CHECK = r'''
+import asyncio, json
+from aiohttp import web
+from bot.engine_patches import apply
+from rasa.utils.endpoints import EndpointConfig
+
+apply()
+peers, bodies = set(), []
+
+async def webhook(request):
+    peers.add(request.transport.get_extra_info("peername")[1])
+    bodies.append(await request.text())
+    return web.json_response({"events": [], "responses": [{"text": "ok"}]})
+
+async def main():
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    replies = [await endpoint.request(json={"n": n, "text": "é / ü 🚌", "big": 2 ** 70 if n == 2 else n},
+                                      method="post") for n in range(5)]
+    await runner.cleanup()
+    print(json.dumps({"replies": replies, "connections": len(peers),
+                      "bodies": [json.loads(b) for b in bodies]}))
+
+asyncio.run(main())
+'''
+
+
+def test_action_server_calls_share_one_connection_and_send_the_same_json():
+    result = run_in_engine_venv("-c", ACTION_HTTP_CHECK)
+    assert result["replies"] == [{"events": [], "responses": [{"text": "ok"}]}] * 5
+    assert result["connections"] == 1  # Rasa alone opens one per call
+    assert result["bodies"] == [{"n": n, "text": "é / ü 🚌", "big": 2 ** 70 if n == 2 else n}
+                                for n in range(5)]
