@@ -20,6 +20,11 @@ environment). Only loopback addresses are accepted.
 Latencies include every turn, errors too. Throughput is turns over the wall time from the start
 until the last conversation finished its in-flight turn. The last line printed is one JSON object
 with the headline numbers.
+
+A soak: `--rate R` paces all conversations together to R turns a second (half the maximum
+rate measured without it, say) and `--paths gateway` leaves out the REST-channel comparison.
+With its own system the bench samples the resident memory of the engine, action server and
+api (each with its child processes) every few seconds and reports start, end and growth.
 """
 
 from __future__ import annotations
@@ -64,6 +69,10 @@ REQUEST_TIMEOUT_S = 30.0
 INLINE_TIMEOUT_S = 14
 JSON_KEYS = ("conversations", "turns", "errors", "p50_ms", "p95_ms", "p99_ms", "turns_per_s",
              "rasa_direct_p95_ms", "rasa_direct_turns_per_s")
+# Added to the JSON object when a rate was set or memory was sampled.
+SOAK_KEYS = ("rate_per_s", "rss_start_mb", "rss_end_mb", "rss_growth_pct")
+PATHS = ("gateway", "direct")
+MEMORY_SAMPLE_S = 5.0
 
 SCRIPTS: tuple[tuple[str, ...], ...] = (
     ("hi", "I need a job in Erie", "more", "2", "thanks"),
@@ -167,15 +176,85 @@ def rasa_turn(rasa_url: str, rasa_token: str) -> TurnFn:
     return turn
 
 
+# --- memory ---------------------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        found = []
+        for task in tasks:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        return found
+    except OSError:
+        return []
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (0 when it is gone)."""
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+        todo += _children(current)
+    return total_kb / 1024
+
+
+@dataclass
+class MemoryWatch:
+    """RSS of named processes, sampled while a path runs."""
+
+    pids: dict[str, int]
+    samples: list[dict[str, float]] = field(default_factory=list)
+
+    def sample(self) -> None:
+        self.samples.append({name: round(rss_mb(pid), 1) for name, pid in self.pids.items()})
+
+    async def run(self, every_s: float = MEMORY_SAMPLE_S) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(every_s)
+
+    def summary(self) -> dict[str, object]:
+        if not self.samples:
+            return {}
+        start, end = self.samples[0], self.samples[-1]
+        growth = {n: round((end[n] - start[n]) / start[n] * 100, 1) if start[n] else 0.0
+                  for n in start}
+        return {"rss_start_mb": start, "rss_end_mb": end, "rss_growth_pct": growth}
+
+
+# --- driving ---------------------------------------------------------------------------------
+
+async def _progress(result: PathResult, memory: MemoryWatch | None, every_s: float = 60) -> None:
+    """A line a minute on stderr for long runs (a soak)."""
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(every_s)
+        rss = f", RSS MB {memory.samples[-1]}" if memory and memory.samples else ""
+        say(f"{result.name}: {time.monotonic() - started:.0f} s, {result.turns} turns, "
+            f"{result.error_count} errors{rss}")
+
+
 async def drive(name: str, turn: TurnFn, conversations: int, duration_s: float,
                 new_sender: Callable[[int], str], turns_per_sender: int | None = None,
+                rate_per_s: float | None = None, memory: MemoryWatch | None = None,
                 ) -> PathResult:
     """N conversations loop over SCRIPTS until the duration is up (a turn in flight finishes).
 
     Conversation i starts at script i, so different scripts run at the same time. With
     turns_per_sender, a conversation moves on to a fresh sender before a script would take
-    its sender past that many turns (keeps each number under a per-sender rate limit)."""
+    its sender past that many turns (keeps each number under a per-sender rate limit). With
+    rate_per_s, turn k of the whole run (any conversation) starts no earlier than k / rate
+    seconds after the start; a late turn goes at once, without a burst to catch up."""
     result = PathResult(name)
+    next_slot = itertools.count()
+    sampler = asyncio.create_task(memory.run()) if memory else None
+    progress = asyncio.create_task(_progress(result, memory)) if duration_s >= 120 else None
     limits = httpx.Limits(max_connections=conversations, max_keepalive_connections=conversations)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits,
                                  trust_env=False) as client:
@@ -188,6 +267,9 @@ async def drive(name: str, turn: TurnFn, conversations: int, duration_s: float,
                 if turns_per_sender and used + len(script) > turns_per_sender:
                     sender, used = new_sender(i), 0
                 for text in script:
+                    if rate_per_s:
+                        start_at = started + next(next_slot) / rate_per_s
+                        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
                     if time.monotonic() >= deadline:
                         return
                     t0 = time.perf_counter()
@@ -200,8 +282,15 @@ async def drive(name: str, turn: TurnFn, conversations: int, duration_s: float,
                     if error:
                         result.errors[error] += 1
 
-        await asyncio.gather(*(conversation(i) for i in range(conversations)))
+        try:
+            await asyncio.gather(*(conversation(i) for i in range(conversations)))
+        finally:
+            for task in (sampler, progress):
+                if task:
+                    task.cancel()
         result.elapsed_s = time.monotonic() - started
+        if memory:
+            memory.sample()
     return result
 
 
@@ -222,7 +311,11 @@ def sender_factories(run: str) -> tuple[Callable[[int], str], Callable[[int], st
 
 async def run_both(conversations: int, duration_s: float, base_url: str, rasa_url: str,
                    public_base_url: str, twilio_token: str, rasa_token: str,
-                   turns_per_sender: int | None) -> tuple[PathResult, PathResult]:
+                   turns_per_sender: int | None, rate_per_s: float | None = None,
+                   paths: tuple[str, ...] = PATHS, memory: MemoryWatch | None = None,
+                   ) -> tuple[PathResult, PathResult]:
+    """The gateway path, then Rasa direct (each only if in paths); memory is sampled while the
+    gateway path runs."""
     run = secrets.token_hex(4)
     phone, rasa_sender = sender_factories(run)
     sms = sms_turn(base_url, public_base_url, twilio_token)
@@ -233,16 +326,23 @@ async def run_both(conversations: int, duration_s: float, base_url: str, rasa_ur
                                   ("rasa", direct, rasa_sender(-1))):
             if (error := await fn(client, sender, "hi")) is not None:
                 raise RuntimeError(f"warm-up turn through {label} failed: {error}")
-    say(f"gateway SMS: {conversations} conversations for {duration_s:g} s")
-    gateway = await drive("gateway SMS", sms, conversations, duration_s, phone, turns_per_sender)
-    say(f"rasa direct: {conversations} conversations for {duration_s:g} s")
-    rasa = await drive("rasa direct", direct, conversations, duration_s, rasa_sender,
-                       turns_per_sender)
+    paced = f", {rate_per_s:g} turns/s" if rate_per_s else ""
+    gateway, rasa = PathResult("gateway SMS"), PathResult("rasa direct")
+    if "gateway" in paths:
+        say(f"gateway SMS: {conversations} conversations for {duration_s:g} s{paced}")
+        gateway = await drive(gateway.name, sms, conversations, duration_s, phone,
+                              turns_per_sender, rate_per_s, memory)
+    if "direct" in paths:
+        say(f"rasa direct: {conversations} conversations for {duration_s:g} s{paced}")
+        rasa = await drive(rasa.name, direct, conversations, duration_s, rasa_sender,
+                           turns_per_sender, rate_per_s)
     return gateway, rasa
 
 
 def report(conversations: int, gateway: PathResult, rasa: PathResult,
-           out: Callable[[str], None] = print) -> dict[str, float | int]:
+           out: Callable[[str], None] = print, rate_per_s: float | None = None,
+           memory: MemoryWatch | None = None, paths: tuple[str, ...] = PATHS,
+           ) -> dict[str, object]:
     out(f"{'path':<14}{'turns':>8}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
         f"{'turns/s':>10}")
     for r in (gateway, rasa):
@@ -262,10 +362,19 @@ def report(conversations: int, gateway: PathResult, rasa: PathResult,
         "p50_ms": round(gateway.percentile(50), 1), "p95_ms": round(gateway.percentile(95), 1),
         "p99_ms": round(gateway.percentile(99), 1),
         "turns_per_s": round(gateway.turns_per_s, 2),
-        "rasa_direct_p95_ms": round(rasa.percentile(95), 1),
-        "rasa_direct_turns_per_s": round(rasa.turns_per_s, 2),
+        "rasa_direct_p95_ms": round(rasa.percentile(95), 1) if "direct" in paths else None,
+        "rasa_direct_turns_per_s": round(rasa.turns_per_s, 2) if "direct" in paths else None,
     }
     assert tuple(summary) == JSON_KEYS
+    if rate_per_s or (memory and memory.samples):
+        summary["rate_per_s"] = rate_per_s
+        summary.update(memory.summary() if memory and memory.samples else
+                       dict.fromkeys(SOAK_KEYS[1:]))
+        assert tuple(summary) == JSON_KEYS + SOAK_KEYS
+        if memory and memory.samples:
+            out(f"memory (MB) start {summary['rss_start_mb']}, end {summary['rss_end_mb']}, "
+                f"peak { {n: max(s[n] for s in memory.samples) for n in memory.pids} }, "
+                f"growth % {summary['rss_growth_pct']} ({len(memory.samples)} samples)")
     out(json.dumps(summary))
     return summary
 
@@ -273,16 +382,25 @@ def report(conversations: int, gateway: PathResult, rasa: PathResult,
 def bench_chat(conversations: int, duration_s: float, base_url: str, rasa_url: str,
                public_base_url: str, twilio_token: str, rasa_token: str,
                turns_per_sender: int | None = None,
-               out: Callable[[str], None] = print) -> tuple[dict, PathResult, PathResult]:
-    """Both paths against a running system; prints the table and, last, the JSON line."""
+               out: Callable[[str], None] = print, rate_per_s: float | None = None,
+               paths: tuple[str, ...] = PATHS, pids: dict[str, int] | None = None,
+               ) -> tuple[dict, PathResult, PathResult]:
+    """The paths against a running system; prints the table and, last, the JSON line. With
+    pids (name -> process id) their memory is sampled during the gateway path."""
     if conversations < 1 or duration_s <= 0:
         raise ValueError("conversations must be >= 1 and duration > 0")
+    if rate_per_s is not None and rate_per_s <= 0:
+        raise ValueError("the rate must be > 0 turns a second")
+    if not paths or set(paths) - set(PATHS):
+        raise ValueError(f"paths: one or more of {', '.join(PATHS)}")
     for url in (base_url, rasa_url):
         require_loopback(url)
+    memory = MemoryWatch(pids) if pids else None
     gateway, rasa = asyncio.run(run_both(conversations, duration_s, base_url, rasa_url,
                                          public_base_url, twilio_token, rasa_token,
-                                         turns_per_sender))
-    return report(conversations, gateway, rasa, out), gateway, rasa
+                                         turns_per_sender, rate_per_s, paths, memory))
+    return (report(conversations, gateway, rasa, out, rate_per_s, memory, paths),
+            gateway, rasa)
 
 
 def require_loopback(url: str) -> None:
@@ -363,9 +481,10 @@ def _wait_until_healthy(base: str, procs: dict[str, tuple[subprocess.Popen, Path
 
 
 @contextmanager
-def own_system() -> Iterator[dict[str, str]]:
+def own_system() -> Iterator[tuple[dict[str, str], dict[str, int]]]:
     """Migrate + seed a throwaway directory, train if needed, start the three processes and
-    yield their env once /healthz is 200; always stops them (and deletes the directory)."""
+    yield their env and process ids once /healthz is 200; always stops them (and deletes the
+    directory)."""
     with tempfile.TemporaryDirectory(prefix="navigator-bench-chat-") as tmp:
         work = Path(tmp)
         env = system_env(work)
@@ -385,7 +504,7 @@ def own_system() -> Iterator[dict[str, str]]:
             base = f"http://127.0.0.1:{env['API_PORT']}"
             _wait_until_healthy(base, procs)
             say(f"system healthy at {base} after {time.monotonic() - started:.1f} s")
-            yield env
+            yield env, {name: proc.pid for name, (proc, _log) in procs.items()}
         finally:  # also on Ctrl-C and when start-up failed: never leave processes behind
             if procs:
                 say("stopping engine, action server and api")
@@ -397,11 +516,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def main(conversations: int, duration_s: float, base_url: str | None,
-         rasa_url: str | None, turns_per_person: int | None = None) -> int:
+         rasa_url: str | None, turns_per_person: int | None = None,
+         rate_per_s: float | None = None, paths: tuple[str, ...] = PATHS) -> int:
     """The CLI entry point. Returns 1 when a turn failed on either path, 130 when stopped."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _main(conversations, duration_s, base_url, rasa_url, turns_per_person)
+        return _main(conversations, duration_s, base_url, rasa_url, turns_per_person,
+                     rate_per_s, paths)
     except KeyboardInterrupt:
         say("interrupted: nothing measured is printed; every process it started is stopped")
         return 130
@@ -411,17 +532,18 @@ def main(conversations: int, duration_s: float, base_url: str | None,
 
 
 def _main(conversations: int, duration_s: float, base_url: str | None,
-          rasa_url: str | None, turns_per_person: int | None = None) -> int:
+          rasa_url: str | None, turns_per_person: int | None = None,
+          rate_per_s: float | None = None, paths: tuple[str, ...] = PATHS) -> int:
     lines: list[str] = []
     if base_url is None:
         if rasa_url is not None:
             raise SystemExit("--rasa-url needs --base-url (the bench starts its own engine)")
-        with own_system() as env:
+        with own_system() as (env, pids):
             _summary, gateway, rasa = bench_chat(
                 conversations, duration_s, f"http://127.0.0.1:{env['API_PORT']}",
                 f"http://127.0.0.1:{env['RASA_PORT']}", env["PUBLIC_BASE_URL"],
                 env["TWILIO_AUTH_TOKEN"], env["RASA_TOKEN"], turns_per_sender=turns_per_person,
-                out=lines.append)
+                out=lines.append, rate_per_s=rate_per_s, paths=paths, pids=pids)
     else:
         from api.settings import get_settings
 
@@ -431,8 +553,9 @@ def _main(conversations: int, duration_s: float, base_url: str | None,
             conversations, duration_s, base_url, rasa_url or s.rasa_url, s.public_base_url,
             s.twilio_auth_token, s.rasa_token,
             turns_per_sender=min(turns_per_person or s.messages_per_minute, s.messages_per_minute),
-            out=lines.append)
+            out=lines.append, rate_per_s=rate_per_s, paths=paths)
     # Printed once the system is stopped, so the JSON object really is the last line.
     for line in lines:
         print(line, flush=True)
-    return 1 if gateway.error_count or rasa.error_count or not gateway.turns else 0
+    return 1 if gateway.error_count or rasa.error_count or not (gateway.turns or rasa.turns) \
+        else 0

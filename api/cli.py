@@ -220,7 +220,7 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     from api.bench_chat import main as bench_chat_main
 
     return bench_chat_main(args.conversations, args.duration, args.base_url, args.rasa_url,
-                           args.turns_per_person)
+                           args.turns_per_person, args.rate, tuple(args.paths.split(",")))
 
 
 def cmd_bench_crisis(_args: argparse.Namespace) -> int:
@@ -414,6 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a conversation moves to a new person (number) before this many turns (default: "
              "one person per conversation for the whole run; the engine's cost per turn grows "
              "with the length of a conversation)")
+    bench_chat.add_argument(
+        "--rate", type=float,
+        help="turns a second for all conversations together (a soak: half the maximum rate); "
+             "default: as fast as the system answers")
+    bench_chat.add_argument("--paths", default="gateway,direct",
+                            help="gateway, direct or both (default gateway,direct)")
     bench_chat.set_defaults(func=cmd_bench_chat)
     bench_search = bench_sub.add_parser(
         "search", help="search latency on synthetic services, against a full scan (which "

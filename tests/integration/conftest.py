@@ -72,7 +72,8 @@ def system(tmp_path_factory: pytest.TempPathFactory, fake_twilio: FakeTwilio):
     try:
         _wait_until_healthy(base, procs)
         yield {"base": base, "env": env, "work": work, "twilio": fake_twilio,
-               "coaches": coaches, "coach_password": COACH_PASSWORD}
+               "coaches": coaches, "coach_password": COACH_PASSWORD,
+               "pids": {name: proc.pid for name, (proc, _log) in procs.items()}}
     finally:  # also when start-up failed: never leave processes behind
         for proc, _log in procs.values():
             if proc.poll() is None:
