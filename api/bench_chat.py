@@ -320,12 +320,16 @@ async def run_both(conversations: int, duration_s: float, base_url: str, rasa_ur
     phone, rasa_sender = sender_factories(run)
     sms = sms_turn(base_url, public_base_url, twilio_token)
     direct = rasa_turn(rasa_url, rasa_token)
-    # Warm up both paths once (not measured) on their own senders.
+    # Warm up (not measured): every script once through each path, one sender per script, so
+    # what the processes load on first use (places, statements, model parts) is loaded before
+    # the clock and the memory samples start.
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, trust_env=False) as client:
-        for label, fn, sender in (("gateway", sms, phone(-1)),
-                                  ("rasa", direct, rasa_sender(-1))):
-            if (error := await fn(client, sender, "hi")) is not None:
-                raise RuntimeError(f"warm-up turn through {label} failed: {error}")
+        for label, fn, new in (("gateway", sms, phone), ("rasa", direct, rasa_sender)):
+            for script in SCRIPTS:
+                sender = new(-1)
+                for text in script:
+                    if (error := await fn(client, sender, text)) is not None:
+                        raise RuntimeError(f"warm-up turn through {label} failed: {error}")
     paced = f", {rate_per_s:g} turns/s" if rate_per_s else ""
     gateway, rasa = PathResult("gateway SMS"), PathResult("rasa direct")
     if "gateway" in paths:

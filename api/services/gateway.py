@@ -7,6 +7,7 @@ number), lets the crisis net answer first, and answers kindly when the engine is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
@@ -77,6 +78,13 @@ COACH_WORDS = re.compile(r"^\W*(a\s+)?(coach|human|person|(talk|speak)\s+to\s+(a
 CRISIS_COACH_LINE = "A recovery coach has been alerted and will answer you here."
 
 
+def _off_loop(fn, *args, **kwargs):  # noqa: ANN001, ANN202
+    """Run a message-store or desk call in a worker thread: its commit waits for the disk
+    (SQLite fsyncs every commit, so nothing acknowledged is lost), and meanwhile the event loop
+    goes on with the other conversations' turns."""
+    return asyncio.to_thread(fn, *args, **kwargs)
+
+
 class Gateway:
     def __init__(self, rasa: RasaClient, pseudonym_key: str, max_chars: int,
                  store: MessageStore, limiter: RateLimiter, desk: HandoffDesk):
@@ -101,8 +109,8 @@ class Gateway:
         text = text or ""
         conversation = self.conversation_id(channel, address)
         try:
-            message_id, opted_out = self.store.record_inbound(conversation, channel, address,
-                                                              text, provider_sid)
+            message_id, opted_out = await _off_loop(self.store.record_inbound, conversation,
+                                                    channel, address, text, provider_sid)
         except SQLAlchemyError as error:
             # Not stored, so not handled: the person is told to send it again (and a crisis
             # is still answered). No text or address in the log.
@@ -118,50 +126,50 @@ class Gateway:
         keyword = sms_keyword(text) if channel == "sms" else None
         if keyword == "stop":
             # Twilio confirms the opt-out to the person itself; we send nothing more.
-            self.store.set_opted_out(conversation, True)
+            await _off_loop(self.store.set_opted_out, conversation, True)
             log.info("opt-out for %s", conversation)
             return InboundResult()
         if keyword == "start" or (keyword == "yes" and opted_out):
-            self.store.set_opted_out(conversation, False)
-            return self._answered(conversation, [BotMessage(text=START_REPLY)])
+            await _off_loop(self.store.set_opted_out, conversation, False)
+            return await self._answered(conversation, [BotMessage(text=START_REPLY)])
         if keyword == "help":
-            return self._answered(conversation, [BotMessage(text=HELP_REPLY)])
+            return await self._answered(conversation, [BotMessage(text=HELP_REPLY)])
         crisis = detect_crisis(text) is not None
         if crisis:
             # The crisis answer wins over everything, and does not wait for the engine.
             log.warning("crisis net matched for %s", conversation)
             self.desk.request(conversation, "crisis", message_id, urgent=True)
-        held = self.desk.holder(conversation) is not None
+        held = await _off_loop(self.desk.holder, conversation) is not None
         if held or crisis:
             self.desk.notify_message(conversation)
         if opted_out or held:
             # After STOP nothing is sent, and while a coach holds the conversation the coach
             # answers: only the crisis answer still goes out.
-            return self._answered(conversation, [crisis_reply(
+            return await self._answered(conversation, [crisis_reply(
                 coach_alerted=held and self.desk.coaches_in())]) \
                 if crisis else InboundResult(conversation_id=conversation)
         if crisis:
-            return self._answered(conversation, [crisis_reply(
+            return await self._answered(conversation, [crisis_reply(
                 coach_alerted=self.desk.coaches_in())])
         if not self.limiter.allow(conversation):
             # Stored (nothing is lost) but not sent on to the engine.
             log.info("rate limit for %s", conversation)
-            return self._answered(conversation, [BotMessage(text=SLOW_DOWN_REPLY)])
+            return await self._answered(conversation, [BotMessage(text=SLOW_DOWN_REPLY)])
         replies = await self.handle_text(channel, address, text)
         handoff = next((r.custom for r in replies if (r.custom or {}).get("handoff")), None)
         if handoff is not None:
             ticket = self.desk.request(conversation, handoff.get("handoff_reason") or "asked",
                                        message_id)
             replies.append(BotMessage(text=ticket_text(ticket, self.desk.hours_text)))
-        elif self.desk.has_open(conversation):
+        elif await _off_loop(self.desk.has_open, conversation):
             self.desk.notify_message(conversation)  # coaches watching the queue see it
-        return self._answered(conversation, replies)
+        return await self._answered(conversation, replies)
 
-    def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:
+    async def _answered(self, conversation: str, replies: list[BotMessage]) -> InboundResult:
         body = "\n\n".join(r.text for r in replies if r.text)
         try:
-            outbound = self.store.record_outbound(conversation, body, status="answered") \
-                if body else None
+            outbound = await _off_loop(self.store.record_outbound, conversation, body,
+                                       status="answered") if body else None
         except SQLAlchemyError as error:  # the answer still goes out; only its copy is missing
             log.error("reply for %s not stored: %s", conversation, type(error).__name__)
             outbound = None
