@@ -193,15 +193,15 @@ class StatesCache:
 
         key = (tracker.sender_id, id(domain), tracker.is_rule_tracker, omit_unset_slots,
                ignore_rule_only_turns, json.dumps(rule_only_data, sort_keys=True, default=str))
-        events = tracker.applied_events()
-        keys = [_event_key(e) for e in events]
         fold = self.folds.get(key)
         asked = (len(tracker.events), id(tracker.events[-1]) if tracker.events else 0)
         if (fold is not None and fold.domain is domain and fold.answered is not None
                 and tracker._max_event_history is None  # so its events only ever grow
                 and fold.answered[0]() is tracker and fold.answered[1:] == asked):
             self.repeats += 1
-            return _copy_states(fold.answer)
+            return _copy_states(fold.answer)  # before reading the events: they are unchanged
+        events = tracker.applied_events()
+        keys = [_event_key(e) for e in events]
         if (fold is None or fold.domain is not domain or len(fold.keys) > len(keys)
                 or keys[:len(fold.keys)] != fold.keys):
             fold = _StatesFold(domain=domain, tracker=_fresh_tracker(tracker))
