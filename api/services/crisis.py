@@ -20,7 +20,7 @@ life.
 
 Speed: the gateway runs this on every message, including huge hostile ones. Every pattern is
 linear (bounded windows, no nested quantifiers). A pattern runs only where one of its anchors
-(literal strings every match contains, derived from the regex) occurs; patterns start with
+(literal strings every match contains, written beside it) occurs; patterns start with
 their rare words, the common words before them are checked afterwards (`after`); the scans
 drop the leading "\\b" and check the word boundary themselves. 20,000 characters of ordinary
 text take about 10 ms; tests/api/test_crisis.py checks that these shortcuts change no answer.
@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import re._constants as _sre
-import re._parser as _sre_parse
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,51 +77,15 @@ class _Pattern:
     anchors: tuple[str, ...] | None
 
 
-# Words in most messages: an anchor among them would not spare a scan.
-_COMMON = frozenset("a i it is be to of my the this that all just not no do get got have has had "
-                    "will can want need like about going been and with for on in".split())
-
-
-def _anchors(items: _sre_parse.SubPattern) -> frozenset[str] | None:
-    """A set of literal strings one of which every match of the parsed pattern contains (the
-    set with the longest shortest string), or None when there is none worth checking."""
-    candidates: list[frozenset[str]] = []
-    run = ""
-    for op, av in items:
-        if op is _sre.LITERAL:
-            run += chr(av)
-            continue
-        if run:
-            candidates.append(frozenset([run]))
-            run = ""
-        sub = None
-        if op is _sre.SUBPATTERN:
-            sub = _anchors(av[-1])
-        elif op is _sre.BRANCH:
-            alternatives = [_anchors(branch) for branch in av[1]]
-            if all(alternatives):
-                sub = frozenset().union(*alternatives)
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            sub = _anchors(av[2])
-        if sub:
-            candidates.append(sub)
-    if run:
-        candidates.append(frozenset([run]))
-    best = max(candidates, key=lambda c: (not any(a.strip() in _COMMON for a in c),
-                                          min(map(len, c)), -len(c)), default=None)
-    return best if best and min(map(len, best)) >= 2 else None
-
-
 def _p(kind: str, pattern: str, *, negatable: bool = True, unless_before: str | None = None,
-       after: str | None = None) -> _Pattern:
-    try:
-        anchors = _anchors(_sre_parse.parse(pattern))
-    except Exception:  # a private module: if it ever changes, run every regex every time
-        anchors = None
+       after: str | None = None, anchors: tuple[str, ...] | None = None) -> _Pattern:
+    """anchors: literal strings, one of which every match contains (None: always scan).
+    Written out by hand, not derived from the regex (that needs the interpreter's private
+    regex parser); tests/api/test_crisis.py checks they change no answer."""
     return _Pattern(kind, re.compile(pattern), negatable,
                     re.compile(f"(?:{unless_before})$") if unless_before else None,
                     re.compile(f"(?:{after})$") if after else None,
-                    tuple(sorted(anchors)) if anchors else None)
+                    anchors)
 
 
 _PATTERNS: list[_Pattern] = [
@@ -133,11 +95,15 @@ _PATTERNS: list[_Pattern] = [
                    r"kits?|deaths? (?:rate|data|stats)))",
        unless_before=r"\bused to |(?:people|those|folks|anyone|persons|others) (?:who|that) (?:might |may "
                      r"|could )?|(?:prevent|prevents|preventing|reverse|reverses|reversing)"
-                     r" (?:an |a )?"),
-    _p("overdose", r"\bod(?:s|ed|ing|in|eing)?\b"),
+                     r" (?:an |a )?",
+       anchors=('ov',)),
+    _p("overdose", r"\bod(?:s|ed|ing|in|eing)?\b",
+       anchors=('od',)),
     # "odd" is "od'd" without the apostrophe only after a person: "she odd", not "odd jobs"
-    _p("overdose", r"\bodd\b", after=r"\b(?:" + _PERSON + r"|i|just|almost|nearly) "),
-    _p("overdose", r"\boverdid it\b(?! (?:at|with (?:the|my) (?:gym|work|workout|running)))"),
+    _p("overdose", r"\bodd\b", after=r"\b(?:" + _PERSON + r"|i|just|almost|nearly) ",
+       anchors=('odd',)),
+    _p("overdose", r"\boverdid it\b(?! (?:at|with (?:the|my) (?:gym|work|workout|running)))",
+       anchors=('overdid it',)),
     _p("overdose", _TOO + r" (?:much|many)\b"
                    r"(?! (?:time|days?|hours?|weeks?|months?|classes|class|shifts?|breaks?|"
                    r"naps?|out|off|from|money|cash|taxes|tax|data|gas|credits?|on|coffee|"
@@ -147,231 +113,304 @@ _PATTERNS: list[_Pattern] = [
                    r"stuff on|of (?:my|the|their|his|her) "
                    r"(?:check|pay|paycheck|time|money|savings)))",
        after=r"\b(?:took|take|taken|taking|had|did|done|doing|used|using|shot|snorted|smoked|"
-             r"swallowed|drank|popped|ate|mixed|got) (?:way |a little |a bit |so |like )?"),
-    _p("overdose", _TOO + r" (?:much|many) " + _DRUG + r"\b"),
+             r"swallowed|drank|popped|ate|mixed|got) (?:way |a little |a bit |so |like )?",
+       anchors=('any', 'uch')),
+    _p("overdose", _TOO + r" (?:much|many) " + _DRUG + r"\b",
+       anchors=('any', 'uch')),
     _p("overdose", r"\b(?:did|took|used|shot|snorted|smoked|had|done) (?:a lot of|so much|a ton "
-                   r"of|way more|tons of|a bunch of) " + _DRUG + r"\b"),
+                   r"of|way more|tons of|a bunch of) " + _DRUG + r"\b",
+       anchors=('a bunch of', 'a lot of', 'a ton of', 'so much', 'tons of', 'way more')),
     _p("overdose", r"\b(?:whole bottle|bottle of|bunch of|handful of|fistful of|fist full of|"
                    r"hand full of|all (?:of )?(?:my|his|her|their|the)|\d{2,}|lots of|a lot of|"
                    r"double|triple)\b[\w ]{0,16}" + _DRUG + r"\b",
        after=r"\b(?:took|swallowed|popped|ate|downed|taken|taking|swallowing|take|swallow)\b"
-             r"[\w ]{0,20}"),
+             r"[\w ]{0,20}",
+       anchors=('bars', 'benzo', 'boy', 'cocaine', 'coke', 'crack', 'dilaudid', 'dope', 'fent', 'fentanil', 'fentanyl', 'fetty', 'gabapentin', 'herion', 'heroin', 'ketamine', 'klonopin', 'medication', 'medicine', 'meds', 'meth', 'methadone', 'molly', 'morphine', 'norco', 'opiate', 'opioid', 'oxy', 'oxycodone', 'oxycontin', 'perc', 'percocet', 'perks', 'pill', 'pils', 'roxy', 'sleep meds', 'sleeping pills', 'stuff', 'suboxone', 'subs', 'tramadol', 'tranq', 'tylenol', 'valium', 'vicodin', 'xanax', 'xanex', 'xannies', 'xans', 'xylazine', 'zanax')),
     _p("overdose", r"\b(?:whole|entire|full) (?:bottle|pack|box|strip|sheet|script|"
                    r"prescription)\b",
-       after=r"\b(?:took|swallowed|popped|ate|downed|drank|taken) (?:the|a|my|his|her) "),
+       after=r"\b(?:took|swallowed|popped|ate|downed|drank|taken) (?:the|a|my|his|her) ",
+       anchors=('entire', 'full', 'whole')),
     _p("overdose", r"\b(?:took|swallowed|popped|ate|downed|taken) all (?:of )?(?:the|my|his|her)"
-                   r" (?:pills|meds|bars|xanax|percs)\b"),
+                   r" (?:pills|meds|bars|xanax|percs)\b",
+       anchors=('bars', 'meds', 'percs', 'pills', 'xanax')),
     _p("overdose", r"\b(?:dropped|fell out|went down|collapsed|fell over|nodded out|passed out|"
                    r"went limp) (?:right )?(?:after|when|once) (?:he|she|they|i|we|my \w+) "
-                   r"(?:used|shot up|did|took|hit|snorted|smoked)\b"),
+                   r"(?:used|shot up|did|took|hit|snorted|smoked)\b",
+       anchors=('collapsed', 'dropped', 'fell out', 'fell over', 'nodded out', 'passed out', 'went down', 'went limp')),
     _p("overdose", r"\bmix(?:ed|ing)?\b[\w ]{0,20}\b" + _DRUG + r"\b[\w ]{0,12}\b(?:and|with|w) "
-                   r"[\w ]{0,12}\b" + _BOOZE + r"\b"),
+                   r"[\w ]{0,12}\b" + _BOOZE + r"\b",
+       anchors=('alcohol', 'beer', 'booze', 'drank', 'drink', 'drinking', 'henny', 'lean', 'liquor', 'vodka', 'whiskey', 'wine')),
     _p("overdose", r"\b" + _BOOZE + r"\b[\w ]{0,30}\b(?:can not|will not|not|is not|out|"
-                   r"passed)\b", after=r"\b" + _DRUG + r" (?:with|and|w) [\w ]{0,12}"),
-    _p("overdose", r"\b(?:was|is|its|been|got|were|be|it) laced\b|\blaced with\b"),
+                   r"passed)\b", after=r"\b" + _DRUG + r" (?:with|and|w) [\w ]{0,12}",
+       anchors=('alcohol', 'beer', 'booze', 'drank', 'drink', 'drinking', 'henny', 'lean', 'liquor', 'vodka', 'whiskey', 'wine')),
+    _p("overdose", r"\b(?:was|is|its|been|got|were|be|it) laced\b|\blaced with\b",
+       anchors=(' laced', 'laced with')),
     _p("overdose", r"\b(?:gave|giving|used|sprayed|hit (?:him|her|them) with|administered)"
                    r"\b[\w ]{0,20}\b(?:narcan|naloxone|narcans)\b"
-                   r"|\bnarcaned\b"),
+                   r"|\bnarcaned\b",
+       anchors=('loxone', 'narcaned', 'rcan', 'rcans')),
     _p("overdose", r"\bne+d (?:a |some )?(?:narcan|naloxone)\b"
                    r"(?! (?:training|class|classes|course|kits?|certification|to carry|for "
-                   r"(?:work|my job|the job|class)))"),
+                   r"(?:work|my job|the job|class)))",
+       anchors=('loxone', 'rcan')),
     _p("overdose", r"\b(?:narcan|naloxone)\b[\w ]{0,25}\b(?:now|asap|hurry|quick|fast|"
-                   r"emergency|please|plz|pls)\b"),
+                   r"emergency|please|plz|pls)\b",
+       anchors=('loxone', 'rcan')),
     _p("overdose", r"\b(?:shot up|used|relapsed|using|snorted|smoked)\b(?! to)[^.!?]{0,30}"
                    r"\b(?:heart|chest)\b[\w ]{0,20}\b(?:racing|pounding|hurts?|hurting|pain|"
                    r"tight|exploding)\b"
                    r"|\b(?:heart|chest)\b[\w ]{0,20}\b(?:racing|pounding|hurts?|hurting|"
                    r"exploding)\b[^.!?]{0,30}\b(?:after|since|from) (?:i |he |she )?(?:used|"
-                   r"using|took|shot up|snorted|smoked|" + _DRUG + r")\b"),
+                   r"using|took|shot up|snorted|smoked|" + _DRUG + r")\b",
+       anchors=('chest', 'heart')),
     _p("overdose", r"\b(?:can not feel|too strong|hit (?:me|him|her) (?:wrong|too hard))",
-       after=r"\b(?:" + _DRUG + r"|dose|bag|shot|hit)\b[^.!?]{0,30}"),
+       after=r"\b(?:" + _DRUG + r"|dose|bag|shot|hit)\b[^.!?]{0,30}",
+       anchors=('can not feel', 'too hard', 'too strong', 'wrong')),
     # -- not breathing, blue, not waking, unresponsive ----------------------------------------
     _p("not_breathing", r"\b(?:not|stopped|stoped|stop|stops|barely|barley|hardly|no longer|"
                         r"quit|can not|could not|trouble|struggling) " + _BREATH + r"\b"
-                        r"(?! (?:down|room|easy|easier|a word))", negatable=False),
+                        r"(?! (?:down|room|easy|easier|a word))", negatable=False,
+       anchors=(' br',)),
     _p("not_breathing", r"\b" + _BREATH + r" (?:is |are |real |really |so |very |super |kinda |"
                         r"weird |funny )?(?:slow|shallow|weird|funny|strange|gurgling|"
-                        r"raspy)\b"),
+                        r"raspy)\b",
+       anchors=('funny', 'gurgling', 'raspy', 'shallow', 'slow', 'strange', 'weird')),
     _p("not_breathing", r"\b" + _COLOUR + r"\b(?! (?:collar|line|cross|shirt|jeans|uniform|"
                         r"bus))",
        after=r"\b(?:" + _PERSON + r"|lips?|face|skin|fingers|fingernails|nails)(?: is| are| "
              r"look| looks| looking| getting| going| gone| turning| turnin| turned| turnt| "
-             r"went)?(?: all| so| really| real| kinda)? "),
+             r"went)?(?: all| so| really| real| kinda)? ",
+       anchors=('ashy', 'blue', 'gr', 'purple')),
     _p("not_breathing", r"\b(?:turning|turnin|turned|turnt|going|goin|went|gone) "
                         + _COLOUR + r"\b(?! (?:collar|line|cross|shirt|jeans|uniform|bus))",
-       unless_before=r"(?:hair|beard|sky|screen|light|lights|it|car|paint|phone)(?: is| are)? "),
-    _p("not_breathing", r"\bcold and (?:blue|purple|gr[ae]y|stiff|not moving)\b"),
+       unless_before=r"(?:hair|beard|sky|screen|light|lights|it|car|paint|phone)(?: is| are)? ",
+       anchors=('ashy', 'blue', 'gr', 'purple')),
+    _p("not_breathing", r"\bcold and (?:blue|purple|gr[ae]y|stiff|not moving)\b",
+       anchors=('cold and ',)),
     _p("not_breathing", r"\b(?:" + _NEG_AUX + r"|not|never|no one can|nobody can) " + _WAKE
                         + r"\b(?! (?:up )?(?:me|early|on time|in time|at|before|from|for "
                         r"(?:work|my shift|class))\b)(?: up)?",
        negatable=False, unless_before=r"\bi (?:really |just |usually |always |sometimes )?(?:can "
        r"|could |will |would |do |does |did |am )?|"
        r"(?:laptop|computer|phone|screen|pc|tablet|monitor|ipad|alarm|clock)(?: will| can| does"
-       r"| is)? "),
+       r"| is)? ",
+       anchors=('awake', 'come to', 'coming to', 'wak', 'wake', 'wakeing', 'wakin', 'waking', 'wakng', 'woke', 'woken')),
     _p("not_breathing", r"\b(?:" + _NEG_AUX + r"|not|never|no one can|nobody can|trying to|"
                         r"tried to|try to) get (?:him|her|them|my \w+|\w+) to (?:wake|"
                         r"respond|breathe|come to|open (?:his|her|their) eyes)\b",
-       negatable=False),
+       negatable=False,
+       anchors=('breathe', 'come to', 'open ', 'respond', 'wake')),
     _p("not_breathing", r"\b" + _NEG_AUX + r" " + _WAKE + r" (?:him|her|them|my \w+|(?!me\b)"
                         r"\w+) (?:up\b|$)", negatable=False,
-       unless_before=r"(?:alarm|clock|phone)(?: will| did| does)? "),
+       unless_before=r"(?:alarm|clock|phone)(?: will| did| does)? ",
+       anchors=('awake', 'come to', 'coming to', 'wak', 'wake', 'wakeing', 'wakin', 'waking', 'wakng', 'woke', 'woken')),
     _p("not_breathing", r"\b(?:can not|could not|will not|not|no one can) be "
-                        r"(?:woken|woke|awoken|roused)\b", negatable=False),
+                        r"(?:woken|woke|awoken|roused)\b", negatable=False,
+       anchors=('awoken', 'roused', 'woke', 'woken')),
     _p("not_breathing", r"\b(?:not|never|no longer) (?:responding|responsive|reacting|moving|"
                         r"answering)\b(?! (?:to (?:my |the )?(?:email|emails|texts|calls|"
                         r"messages|application|ad))|\w)", negatable=False,
        unless_before=r"(?:site|website|app|page|employer|landlord|boss|worker|caseworker|"
                      r"office|company|recruiter|agency|they|it|phone|screen|computer|"
                      r"laptop|line|bus|traffic|we|i)(?: is| are| was| were| am| has"
-                     r" been| have been)? "),
+                     r" been| have been)? ",
+       anchors=('answering', 'moving', 'reacting', 'responding', 'responsive')),
     _p("not_breathing", r"\b(?:will not|would not|does not|is not|not) (?:respond|answer|move|"
                         r"budge|react)\b(?! (?:to (?:my |the )?(?:email|emails|texts|calls|"
                         r"messages|application|ad)))", negatable=False,
        unless_before=r"(?:site|website|app|page|employer|landlord|boss|worker|caseworker|"
                      r"office|company|recruiter|agency|they|it|phone|screen|computer|"
-                     r"laptop|car|bus|line)(?: is| are)? "),
+                     r"laptop|car|bus|line)(?: is| are)? ",
+       anchors=('answer', 'budge', 'move', 'react', 'respond')),
     _p("not_breathing", r"\bunresponsive\b(?! (?:email|emails|website|site|app|page|landlord|"
                         r"employer|system|office|staff|agency))",
        unless_before=r"(?:site|website|app|page|employer|landlord|boss|worker|caseworker|"
                      r"office|company|recruiter|agency|phone|screen|computer|laptop|"
                      r"system|portal|server|they|it)(?: is| are| was| has been| seems)? "
-                     r"(?:so |really |totally |completely )?"),
-    _p("not_breathing", r"\bunconscious\b(?! (?:bias|mind))"),
+                     r"(?:so |really |totally |completely )?",
+       anchors=('unresponsive',)),
+    _p("not_breathing", r"\bunconscious\b(?! (?:bias|mind))",
+       anchors=('unconscious',)),
     _p("not_breathing", r"\b(?:collapsed|passed out (?:and|cold|on|in)|out cold|seizing|"
                         r"convulsing)\b",
-       after=r"\b(?:" + _PERSON + r"|found \w+) (?:is |just |has )?"),
+       after=r"\b(?:" + _PERSON + r"|found \w+) (?:is |just |has )?",
+       anchors=('collapsed', 'convulsing', 'out cold', 'passed out ', 'seizing')),
     _p("not_breathing", r"\bpassed out (?:and|cold|on the floor|in the)\b|\bout cold\b"
-                        r"|\b(?:seizing|convulsing|having a seizure|od seizure)\b"),
+                        r"|\b(?:seizing|convulsing|having a seizure|od seizure)\b",
+       anchors=('convulsing', 'having a seizure', 'od seizure', 'out cold', 'passed out ', 'seizing')),
     _p("not_breathing", r"\bfound (?:him|her|them|my \w+|\w+)\b[^.!?]{0,30}\b(?:not moving|"
-                        r"unconscious|unresponsive|not breathing|passed out|blue|cold)\b"),
+                        r"unconscious|unresponsive|not breathing|passed out|blue|cold)\b",
+       anchors=('found ',)),
     _p("not_breathing", r"\b(?:no|can not find a|could not find a|can not feel a|no "
-                        r"signs? of a) (?:pulse|heartbeat|heart beat)\b", negatable=False),
+                        r"signs? of a) (?:pulse|heartbeat|heart beat)\b", negatable=False,
+       anchors=('heart beat', 'heartbeat', 'pulse')),
     _p("not_breathing", r"\bfoam(?:ing)? (?:at|from) (?:the|his|her) mouth\b"
-                        r"|\beyes (?:are |r )?roll(?:ing|ed) back\b|\bgurgling\b"),
+                        r"|\beyes (?:are |r )?roll(?:ing|ed) back\b|\bgurgling\b",
+       anchors=(' mouth', 'eyes ', 'gurgling')),
     _p("not_breathing", r"\b(?:dead|dying)\b(?! (?:tired|serious|wrong|set|broke|ass|last|on|"
                         r"to|for|of|laughing|laughin|inside|slow|end|weight)\b)",
-       after=r"\b" + _PERSON + r"(?: is| are| looks| might be| may be| could be| seems)? "),
+       after=r"\b" + _PERSON + r"(?: is| are| looks| might be| may be| could be| seems)? ",
+       anchors=('ead', 'ying')),
     _p("not_breathing", r"\bi (?:think|feel like|am scared|am afraid|might be|could be)"
                         r"(?: that)? (?:i am |he is |she is |they are |we are )?(?:dying|"
-                        r"going to die|fading|about to die)\b(?! (?:to|for|of|laughing)\b)"),
+                        r"going to die|fading|about to die)\b(?! (?:to|for|of|laughing)\b)",
+       anchors=('about to die', 'dying', 'fading', 'going to die')),
     _p("not_breathing", r"\bi am dying\b(?! (?:to|for|of|laughing|my|over)\b)",
-       after=r"^|[.!?,] |\bhelp "),
+       after=r"^|[.!?,] |\bhelp ",
+       anchors=('i am dying',)),
     # -- suicidal -----------------------------------------------------------------------------
     _p("suicidal", r"\bsu[aei]{0,2}(?:c|s|sc|cc|ss)[iy]d{1,2}(?:e|es|al|ial|le|el|ual|all|ul|il|"
-                   r"ally|ality)?\b(?! (?:prevention|awareness|squad|bombers?|doors?))"),
-    _p("suicidal", r"\bsewer ?slide\b"),
+                   r"ally|ality)?\b(?! (?:prevention|awareness|squad|bombers?|doors?))",
+       anchors=('su',)),
+    _p("suicidal", r"\bsewer ?slide\b",
+       anchors=('sewer',)),
     _p("suicidal", r"\b" + _SELF + r"\b(?! in the foot)",
        after=r"\b(?:kil+(?:ed|ing|in|s)?|unalive|unaliving|off|end|ending|hang|hanging|hangin|"
              r"hung|shoot|shooting|shot|drown|drowning|poison|poisoning|suffocate|gas|starve|"
-             r"starving|overdose) "),
+             r"starving|overdose) ",
+       anchors=('herself', 'himself', 'myself', 'themself', 'themselves')),
     _p("suicidal", r"\bend(?:ing|in)? (?:it|it all|things|everything|my life|this life|my own "
                    r"life|(?:his|her|their) life)\b(?! (?:with|between|early|for (?:the|a|"
-                   r"my) (?:day|night|week)))"),
+                   r"my) (?:day|night|week)))",
+       anchors=('end',)),
     _p("suicidal", r"\b(?:take|taking|took|takin) (?:my|his|her|their) (?:own )?life\b"
-                   r"(?! back)"),
+                   r"(?! back)",
+       anchors=('life',)),
     _p("suicidal", r"\b(?:want|wants|wanted|wanting|going|ready|trying|like|need|needs|plan|"
                    r"planning|just want|about) (?:to |too |2 )?(?:die|be dead|not be alive|"
                    r"not exist|stop existing|stop living|not wake up|not be here|(?:be gone|"
                    r"disappear|go away|sleep) (?:forever|for good))\b"
-                   r"(?! (?:of (?:boredom|embarrassment|laughter|laughing|shame|cringe))\b)"),
+                   r"(?! (?:of (?:boredom|embarrassment|laughter|laughing|shame|cringe))\b)",
+       anchors=('be dead', 'be gone', 'die', 'disappear', 'go away', 'not be alive', 'not be here', 'not exist', 'not wake up', 'sleep', 'stop existing', 'stop living')),
     _p("suicidal", r"\b(?:wish|wished|hope|hoping) (?:i|he|she) (?:was|were|could|would|"
                    r"will|had|just|could just|would just)?(?: just)? ?(?:be |have )?"
                    r"(?:dead|die|died|never been born|not wake up|disappear|go to sleep "
-                   r"forever)\b"),
+                   r"forever)\b",
+       anchors=('hope', 'hoping', 'wish', 'wished')),
     _p("suicidal", r"\b(?:wish|wished) (?:i|he|she) (?:had )?never (?:woke up|woken up|been "
                    r"born|existed|wake up)\b|\b(?:should|might as well|may as well|would "
-                   r"rather|rather) (?:just )?(?:be )?(?:die|dead|end it|not exist)\b"),
+                   r"rather|rather) (?:just )?(?:be )?(?:die|dead|end it|not exist)\b",
+       anchors=('been born', 'existed', 'may as well', 'might as well', 'rather', 'should', 'wake up', 'woke up', 'woken up', 'would rather')),
     _p("suicidal", r"\b(?:hope|hoping|wish|wishing|pray|praying) (?:i|he|she) (?:(?:do|does|"
-                   r"will|would|can) not|never) wake up\b|\bnever (?:want to )?wake up again\b", negatable=False),
+                   r"will|would|can) not|never) wake up\b|\bnever (?:want to )?wake up again\b", negatable=False,
+       anchors=(' wake up', 'wake up again')),
     _p("suicidal", r"\bdo(?:es)? not (?:want|wants|wanna) (?:to )?(?:live|be alive|exist|"
                    r"wake up|be here (?:anymore|no more|any more|any longer|on (?:this )?"
                    r"earth)|be on (?:this )?earth|keep living|go on|be around (?:anymore|"
                    r"no more|any more|any longer)|do this life)\b"
                    r"(?! (?:in|with|at|near|by|there|here|alone|on|around|somewhere|close|"
-                   r"so far|far|downtown|out)\b)", negatable=False),
+                   r"so far|far|downtown|out)\b)", negatable=False,
+       anchors=(' not wan',)),
     # "i don't want to die" is fear, often in the middle of an overdose: it is answered.
-    _p("suicidal", r"\bdo(?:es)? not (?:want|wanna) (?:to )?die\b", negatable=False),
+    _p("suicidal", r"\bdo(?:es)? not (?:want|wanna) (?:to )?die\b", negatable=False,
+       anchors=(' not wan',)),
     _p("suicidal", r"\b(?:not|never) (?:want|wanting) to (?:live|be alive|be here anymore|"
                    r"exist|wake up)\b(?! (?:in|with|at|near|by|there|here|alone|on)\b)",
-       negatable=False),
+       negatable=False,
+       anchors=('be alive', 'be here anymore', 'exist', 'live', 'wake up')),
     _p("suicidal", r"\b(?:not|never|no)\b[\w ]{0,15}\b(?:any|a|one|single) (?:reason|"
                    r"point) (?:to|in|of) (?:live|living|go on|going on|keep going|be alive|"
-                   r"life|keep living)\b", negatable=False),
+                   r"life|keep living)\b", negatable=False,
+       anchors=('point', 'reason')),
     _p("suicidal", r"\b(?:not sure|do not know if|do not think|am not sure) (?:i|if i) (?:want "
                    r"to|can) (?:live|be alive|keep going|go on|keep living|do this anymore)\b",
-       negatable=False),
+       negatable=False,
+       anchors=('am not sure', 'do not know if', 'do not think', 'not sure')),
     _p("suicidal", r"\bbetter off (?:dead|without me|if i (?:was|were) (?:dead|gone)|gone)\b"
-                   r"|\bbetter (?:off )?without me\b"),
+                   r"|\bbetter (?:off )?without me\b",
+       anchors=('better ',)),
     _p("suicidal", r"\b(?:no|not any|nothing|not a|no more) (?:reason|reasons|point|purpose) "
                    r"(?:in |to |of )?(?:live|living|going on|life|being alive|keep going|"
                    r"be alive)\b|\bnothing (?:left )?to live for\b"
                    r"|\bwhat is the point of (?:living|life|going on|being alive|it all)\b"
                    r"|\blife (?:is not|not|is no longer) worth (?:living|it)\b"
-                   r"|\bnot worth living\b", negatable=False),
+                   r"|\bnot worth living\b", negatable=False,
+       anchors=(' worth ', 'not worth living', 'point', 'purpose', 'reason', 'reasons', 'to live for', 'what is the point of ')),
     _p("suicidal", r"\bcan not go on\b(?= *$| *[.!?,]| anymore| any more| like this| living| "
-                   r"with (?:life|this))", negatable=False),
+                   r"with (?:life|this))", negatable=False,
+       anchors=('can not go on',)),
     _p("suicidal", r"\b(?:tired|sick) of (?:living|being alive|life|existing|being here)\b"
-                   r"|\bdone with (?:life|living|being alive)\b"),
+                   r"|\bdone with (?:life|living|being alive)\b",
+       anchors=('done with ', 'sick', 'tired')),
     _p("suicidal", r"\b(?:nobody|no one|no1|noone) (?:cares|would care|will care|gives a \w+|"
                    r"would notice|will notice|would miss me|will miss me|would even care|"
                    r"would even notice) (?:if|when) i (?:die|died|was gone|were gone|am gone|"
-                   r"disappear|disappeared|kill myself|killed myself|was dead|am dead|end it)\b"),
+                   r"disappear|disappeared|kill myself|killed myself|was dead|am dead|end it)\b",
+       anchors=('cares', 'gives a ', 'will care', 'will miss me', 'will notice', 'would care', 'would even care', 'would even notice', 'would miss me', 'would notice')),
     _p("suicidal", r"\b(?:want|need|wish|just want) (?:it|this|everything|it all|all this|all of "
                    r"this|my life|the pain|life) to (?:be over|end|stop)\b"
                    r"|\b(?:a|my) plan (?:and|with) (?:the |some |my )?(?:pills|rope|gun|knife|"
-                   r"razor|blade|meds)\b"),
+                   r"razor|blade|meds)\b",
+       anchors=(' plan ', 'be over', 'end', 'stop')),
     _p("suicidal", r"\b(?:nobody|no one|no1|noone) (?:would|will|wld)(?: even)? (?:care|"
                    r"notice|miss me)\b[\w ]{0,10}\bif i (?:died|was gone|were gone|was dead|"
-                   r"killed|disappeared|did not wake up|was not here)\b"),
+                   r"killed|disappeared|did not wake up|was not here)\b",
+       anchors=('if i ',)),
     _p("suicidal", r"\b(?:goodbye|suicide) (?:letter|note)\b|\bthis is (?:my )?goodbye\b"
-                   r"|\b(?:got|have|tied|bought) the rope\b|\brope around my neck\b"),
+                   r"|\b(?:got|have|tied|bought) the rope\b|\brope around my neck\b",
+       anchors=(' the rope', 'goodbye', 'rope around my neck', 'suicide', 'this is ')),
     _p("suicidal", r"\b(?:jump|jumping|step|stepping) (?:off|from) (?:a|the|this) (?:bridge|"
                    r"roof|building|overpass|cliff|ledge)\b|\b(?:jump|jumping|step|stepping|"
-                   r"walk|walking) in front of (?:a|the) (?:train|bus|car|truck)\b"),
+                   r"walk|walking) in front of (?:a|the) (?:train|bus|car|truck)\b",
+       anchors=(' in front of ', 'jump', 'jumping', 'step', 'stepping')),
     _p("suicidal", r"\b(?:gun|pistol) (?:to|in) my (?:head|mouth)\b|\bbullet (?:in|through) "
-                   r"my (?:head|brain)\b|\buse it on " + _SELF + r"\b"),
+                   r"my (?:head|brain)\b|\buse it on " + _SELF + r"\b",
+       anchors=('bullet ', 'head', 'mouth', 'use it on ')),
     _p("suicidal", r"\bthoughts? (?:of|about) (?:ending (?:it|my life)|suicide|killing "
-                   r"myself|dying|death|not being here)\b"),
-    _p("suicidal", r"\b(?:swallow|swallowing|take|taking) all (?:of )?my (?:pills|meds)\b"),
+                   r"myself|dying|death|not being here)\b",
+       anchors=('thought',)),
+    _p("suicidal", r"\b(?:swallow|swallowing|take|taking) all (?:of )?my (?:pills|meds)\b",
+       anchors=('meds', 'pills')),
     _p("suicidal", r"\b(?:i want it all to|i just want it (?:all )?to|make it all) (?:end|stop)\b"
                    r"|\bi want (?:it|everything) to (?:end|stop)\b[^.!?]{0,20}\b(?:die|dead|"
-                   r"forever|for good)\b"),
+                   r"forever|for good)\b",
+       anchors=('i just want it ', 'i want ', 'i want it all to', 'make it all')),
     _p("suicidal", r"\b(?:feel|feeling|felt) like (?:dying|i want to die|ending it|killing "
-                   r"myself|giving up on life)\b"),
+                   r"myself|giving up on life)\b",
+       anchors=('dying', 'ending it', 'giving up on life', 'i want to die', 'killing myself')),
     _p("suicidal", r"\bif i (?:was|were) gone\b[\w ]{0,12}\b(?:nobody|no one|who) would "
                    r"(?:care|notice)\b|\b(?:nobody|no one) would (?:even )?(?:care|notice|"
-                   r"miss me) if i (?:was|were) gone\b"),
+                   r"miss me) if i (?:was|were) gone\b",
+       anchors=(' would ',)),
     # -- self-harm ----------------------------------------------------------------------------
     _p("self_harm", r"\b" + _SELF + r"\b(?! (?:at work|on the job|lifting|shaving|cooking|on the stove|playing|"
                     r"working out|at the gym|by accident|accidentally))",
        after=r"\b(?:cut|cutting|cuttin|cuting|cuts|hurt|hurting|hurtin|hurts|harm|harming|burn|"
              r"burning|burnin|burned|burnt|stab|stabbing|hit|hitting|punch|punching|scratch|"
-             r"scratching|scratched|bite|biting|bit|beat|beating|slit|slitting) "),
+             r"scratching|scratched|bite|biting|bit|beat|beating|slit|slitting) ",
+       anchors=('herself', 'himself', 'myself', 'themself', 'themselves')),
     _p("self_harm", r"\bself ?(?:harm|harmed|harming|harmer|injury|injuring|mutilation|"
-                    r"mutilate|mutilating)\b"),
+                    r"mutilate|mutilating)\b",
+       anchors=('self',)),
     _p("self_harm", r"\b(?:cut|cutting|cuttin|slit|slitting|slice|slicing|slashed|slash) "
-                    r"(?:my|his|her) (?:wrists?|arms?|legs?|thighs?|skin|stomach)\b"),
+                    r"(?:my|his|her) (?:wrists?|arms?|legs?|thighs?|skin|stomach)\b",
+       anchors=('arm', 'leg', 'skin', 'stomach', 'thigh', 'wrist')),
     _p("self_harm", r"\bcut+(?:ing|in) (?:again|agian|agin)\b|\bcut (?:again|agian)\b",
        unless_before=r"(?:hours|pay|shift|shifts|benefits|snap|stamps|check|got|get|gets|"
                      r"were|was|be|been|are|is|hair|grass|lawn|it|they|them)(?: got| were| "
-                     r"was| are)? "),
+                     r"was| are)? ",
+       anchors=(' ag', 't ag')),
     _p("self_harm", r"\b(?:urge|urges|want|wants|wanting|need|needing|tempted|temptation|"
                     r"thinking about|thinking of|started|start|starting|stop|quit|relapsed "
                     r"on|relapse on|keep|kept|been|still|going to|about to|crave|craving) "
                     r"(?:to )?cut+(?:ing|in)?\b(?! (?:hair|my hair|his hair|her hair|back|"
                     r"down|out|off|ties|class|school|the|it|corners|costs|lawns?|grass|wood|"
                     r"meat|trees?|my (?:hours|pay|losses|nails|food)|hours|them|people|"
-                    r"coupons|keys|glass|metal|steel|stone|tile|fabric|paper|hair)\b)"),
+                    r"coupons|keys|glass|metal|steel|stone|tile|fabric|paper|hair)\b)",
+       anchors=('cu',)),
     _p("self_harm", r"\b(?:want|wants|going|need|urge|urges) to (?:hurt|harm|punish) (?:me|"
-                    r"myself)\b(?! (?:at work|lifting))"),
+                    r"myself)\b(?! (?:at work|lifting))",
+       anchors=('harm', 'hurt', 'punish')),
     # -- relapse and danger ---------------------------------------------------------------------
     _p("relapse_danger", r"\b(?:relapsed|using again|used again|picked up again|picked up|"
                          r"slipped|shot up|started using)\b[^.!?]{0,60}\b(?:alone|scared|"
                          r"dying|too much|to much|laced|not right|wrong|feel like i am dying|"
-                         r"can not breathe|want to die)\b"),
+                         r"can not breathe|want to die)\b",
+       anchors=('picked up', 'picked up again', 'relapsed', 'shot up', 'slipped', 'started using', 'used again', 'using again')),
     _p("relapse_danger", r"\b(?:used|using|relapsed)\b(?! to)[^.!?]{0,25}\b(?:feel|feeling|"
                          r"felt)\b[\w ]{0,12}\b(?:wrong|weird|off|strange|like i am dying|"
-                         r"like dying)\b"),
+                         r"like dying)\b",
+       anchors=('relapsed', 'used', 'using')),
 ]
 
 
@@ -544,26 +583,6 @@ def detect_crisis(text: str) -> CrisisMatch | None:
                     return CrisisMatch(pattern.kind, t[start : m.end()])
                 # on from the next character, so that an overlapping match is still tried
                 m = pattern.regex.search(t, m.start() + 1, hi)
-    return None
-    for pattern in _SCANS:
-        if pattern.anchors is not None and not any(a in t for a in pattern.anchors):
-            continue
-        m = pattern.regex.search(t)
-        while m is not None:
-            next_from = m.start() + 1
-            start = m.start()
-            if start and t[start - 1] != " ":  # inside a word (the scans have no leading \b)
-                start = -1
-            elif pattern.after is not None:
-                context = pattern.after.search(t, max(0, start - 80), start)
-                start = -1 if context is None else context.start()
-            # search(t, pos, end): "$" is the start of the phrase, "^" only the text's start
-            if start < 0 or (pattern.negatable and _NEGATION.search(t, max(0, start - 40), start)) \
-                    or (pattern.unless_before is not None
-                        and pattern.unless_before.search(t, max(0, start - 40), start)):
-                m = pattern.regex.search(t, next_from)
-                continue
-            return CrisisMatch(pattern.kind, t[start : m.end()])
     return None
 
 
