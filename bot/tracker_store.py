@@ -17,7 +17,13 @@ stopped meanwhile. This store:
 - knows how many rows a tracker it loaded already has, so saving it needs no count query
   (Rasa counts the session's rows on every save). That number is only trusted for the very
   tracker object it was read into or last saved from, while the lock store holds the
-  conversation; any other tracker object (a new conversation, a copy) is counted as Rasa does.
+  conversation; any other tracker object (a new conversation, a copy) is counted as Rasa does;
+- encrypts each event's JSON (the `data` column: the person's text, the parse, entities, slot
+  values, the bot's replies) with DATA_ENCRYPTION_KEY (bot/crypto.py, the gateway's format),
+  and decrypts on read; rows written in plaintext before are still read. The other columns
+  (sender_id: the pseudonymous id, type_name, intent_name, action_name: intent, action and slot
+  names, timestamp) stay plaintext: Rasa's own queries, `navigator purge` and
+  `navigator person delete` select by them, and none holds what a person wrote.
 
 endpoints.yml / endpoints.prod.yml name it as `type: bot.tracker_store.ThreadedSQLTrackerStore`
 with the same keys as Rasa's `type: SQL`.
@@ -37,6 +43,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.crypto import EventCipher, data_key
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -48,6 +56,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 class ThreadedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._cipher = EventCipher(data_key())  # before connecting: no key, no store
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             # Pooled connections (Rasa's engine opens and closes one per query, and the last
@@ -79,8 +88,9 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
                                      ).with_entities(self.SQLEvent.data).all()
         if not self.domain or not rows:
             return None
+        open_ = self._cipher.open
         tracker = DialogueStateTracker.from_dict(
-            sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
+            sender_id, [json.loads(open_(data)) for (data,) in rows], self.domain.slots)
         if not fetch_events_from_all_sessions:  # save() counts the latest session's rows
             self._remember_rows(tracker, len(rows))
         return tracker
@@ -92,6 +102,7 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
                 stored = self._event_query(session, tracker.sender_id,
                                            fetch_events_from_all_sessions=False).count()
             new_rows = []
+            seal = self._cipher.seal
             for event in list(tracker.events)[stored:]:
                 data = event.as_dict()
                 new_rows.append({
@@ -99,7 +110,7 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
                     "timestamp": data.get("timestamp"),
                     "intent_name": data.get("parse_data", {}).get("intent", {}).get(
                         INTENT_NAME_KEY),
-                    "action_name": data.get("name"), "data": json.dumps(data)})
+                    "action_name": data.get("name"), "data": seal(json.dumps(data))})
             if new_rows:
                 session.execute(self.SQLEvent.__table__.insert(), new_rows)
             session.commit()
@@ -111,7 +122,7 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
                                        fetch_events_from_all_sessions)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        if self.event_broker is not None:  # streaming events awaits the broker: keep it here
-            await SQLTrackerStore.save(self, tracker)
-            return
+        # Rasa's save streams to an event broker first (on the loop: it awaits the broker),
+        # then writes; its writing is ours here, so nothing goes to the database unencrypted.
+        await self.stream_events(tracker)
         await asyncio.to_thread(self._save_sync, tracker)

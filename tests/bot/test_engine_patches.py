@@ -46,13 +46,15 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from bot.crypto import EventCipher, data_key
 from bot.tracker_store import ThreadedSQLTrackerStore
 
 domain = Domain.from_yaml("slots:\n  need:\n    type: text\n    mappings: []\n")
+cipher = EventCipher(data_key())  # ours are encrypted, Rasa's plaintext: it opens both
 
 
 def rows(db, sender):
-    return [json.loads(d)["event"] for (d,) in sqlite3.connect(db).execute(
+    return [json.loads(cipher.open(d))["event"] for (d,) in sqlite3.connect(db).execute(
         "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
 
 
