@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from twilio.request_validator import RequestValidator
 
+from api.services.crypto import Vault
 from api.services.gateway import (
     EMPTY_ENGINE_REPLY,
     ENGINE_DOWN_REPLY,
@@ -251,6 +252,41 @@ def test_the_prod_profile_runs_on_postgresql_and_redis_with_two_engines(prod, re
                            {"s": prod.conversation("sms", "+15555550101")}) > 0
     engine.dispose()
     assert "lock_store" in (ROOT / "endpoints.prod.yml").read_text()
+
+
+def test_no_message_text_at_rest_in_postgresql_rows_or_data_files(prod):
+    """Both databases (the gateway's, Rasa's tracker store) hold the person's words encrypted
+    only: in no column of any row (row as text), and nowhere in the cluster's files (heap,
+    WAL), while the data key opens every tracker row of the conversation."""
+    word, sender = "zebrapostgresword", "+15555550109"
+    reply, _ = prod.sms(sender, f"I need a job in Erie {word}")
+    assert "Erie" in reply
+    conversation = prod.conversation("sms", sender)
+    vault = Vault(prod.env["DATA_ENCRYPTION_KEY"])
+    for url in (prod.env["RASA_TRACKER_DB"], prod.env["DATABASE_URL"]):
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            tables = conn.scalars(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all()
+            assert "events" in tables or "message" in tables
+            for table in tables:
+                assert conn.scalar(text(  # noqa: S608 (names from the catalogue)
+                    f'SELECT count(*) FROM "{table}" AS t WHERE t::text ILIKE :w'),
+                    {"w": f"%{word}%"}) == 0, f"{word} in plaintext in {table}"
+            if "events" in tables:
+                rows = conn.scalars(text("SELECT data FROM events WHERE sender_id = :s"),
+                                    {"s": conversation}).all()
+                opened = [vault.decrypt(data) for data in rows]
+                assert rows and None not in opened and word in " ".join(opened)
+            else:
+                bodies = conn.scalars(select(Message.body_encrypted).where(
+                    Message.conversation_id == conversation)).all()
+                assert word in " ".join(vault.decrypt(b) or "" for b in bodies)
+            conn.execute(text("CHECKPOINT"))  # every page in the files, not only in the WAL
+        engine.dispose()
+    for path in prod.cluster.data.rglob("*"):
+        if path.is_file():
+            assert word.encode() not in path.read_bytes().lower(), path
 
 
 BURST = ("hi", "I need a job in Erie", "more", "2", "thanks", "sober house for women",
