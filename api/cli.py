@@ -40,6 +40,10 @@ def runtime_env() -> dict[str, str]:
         "SANIC_HOST": "127.0.0.1",  # the action server listens on loopback only
         "NAVIGATOR_PROFILE": s.navigator_profile,
         "RASA_URLS": ",".join(s.rasa_endpoints),  # the gateway spreads conversations over them
+        # The engine encrypts its tracker store with the same key and, in production, refuses
+        # a missing or default one (bot/crypto.py): also when they are set in .env only.
+        "ENVIRONMENT": s.environment,
+        "DATA_ENCRYPTION_KEY": s.data_encryption_key,
     })
     env["RASA_TRACKER_DB"] = s.rasa_tracker_db
     if s.redis_url:
