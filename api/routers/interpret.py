@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from api.deps import GatewayDep
+from api.services.crisis import detect_crisis
 from api.services.rasa_client import EngineUnavailable
 from resources_db import geo
 from resources_db.filters import filters_from_text
@@ -54,16 +55,26 @@ def location_of(values: list[str]) -> LocationOut:
     return LocationOut()
 
 
+def places_of(parse: dict) -> list[str]:
+    return [e["value"] for e in parse.get("entities", []) if e.get("entity") == "location"
+            and isinstance(e.get("value"), str)]
+
+
 @router.post("/interpret")
 async def interpret(body: InterpretIn, gateway: GatewayDep) -> InterpretOut:
+    """The gateway's crisis net decides first, as it does for a text: a crisis is "crisis"
+    (confidence 1) whatever the NLU reads, and even when the engine is down."""
+    crisis = detect_crisis(body.text) is not None
     try:
         parse = await gateway.rasa.parse(body.text)
     except EngineUnavailable as error:
+        if crisis:
+            return InterpretOut(need="crisis", location=LocationOut(),
+                                filters=filters_from_text(body.text), confidence=1.0)
         raise HTTPException(503, "the language engine is not answering; try again shortly") \
             from error
     intent = parse.get("intent") or {}
-    places = [e["value"] for e in parse.get("entities", []) if e.get("entity") == "location"
-              and isinstance(e.get("value"), str)]
-    return InterpretOut(need=INTENT_NEEDS.get(intent.get("name", ""), "other"),
-                        location=location_of(places), filters=filters_from_text(body.text),
-                        confidence=round(float(intent.get("confidence") or 0.0), 4))
+    need = "crisis" if crisis else INTENT_NEEDS.get(intent.get("name", ""), "other")
+    confidence = 1.0 if crisis else round(float(intent.get("confidence") or 0.0), 4)
+    return InterpretOut(need=need, location=location_of(places_of(parse)),
+                        filters=filters_from_text(body.text), confidence=confidence)

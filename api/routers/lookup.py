@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ApiCoach, CoachUser, CoachUserPost, DeskDep, GatewayDep, SessionDep
 from api.routers import coach as console
-from api.routers.interpret import INTENT_NEEDS, location_of
+from api.routers.interpret import INTENT_NEEDS, location_of, places_of
 from api.services import directory_care as care
+from api.services.crisis import detect_crisis
 from api.services.handoff import short_id
 from api.services.lookup import FILTER_NAMES, Lookup, lookup
 from api.services.rasa_client import EngineUnavailable
@@ -90,22 +91,25 @@ async def resources(request: Request, coach: ApiCoach, session: SessionDep,
 # --- the console page -------------------------------------------------------------------------
 
 async def _understand(gateway: GatewayDep, text: str) -> tuple[dict[str, Any], str | None]:
-    """A sentence -> form values (need, place, filters), through the engine's parse."""
+    """A sentence -> form values (need, place, filters), through the engine's parse. The
+    crisis net reads it first, as it reads every text, and warns even when the engine is down."""
+    crisis_warning = ("That reads as a crisis: call 911 for an emergency, 988 for the suicide "
+                      "and crisis line. The lookup is for jobs, CareerLink, housing, child care "
+                      "and transit.")
+    crisis = detect_crisis(text) is not None
     try:
         parse = await gateway.rasa.parse(text)
     except EngineUnavailable:
+        if crisis:
+            return {}, crisis_warning
         return {}, ("The language engine is not answering, so the sentence could not be read. "
                     "Use the fields of the lookup form instead.")
     intent = (parse.get("intent") or {}).get("name", "")
-    need = INTENT_NEEDS.get(intent, "other")
-    places = [e["value"] for e in parse.get("entities", []) if e.get("entity") == "location"
-              and isinstance(e.get("value"), str)]
-    where = location_of(places)
+    need = "crisis" if crisis else INTENT_NEEDS.get(intent, "other")
+    where = location_of(places_of(parse))
     if need not in NEEDS or need == "crisis":
         if need == "crisis":
-            problem = ("That reads as a crisis: call 911 for an emergency, 988 for the suicide "
-                       "and crisis line. The lookup is for jobs, CareerLink, housing, child care "
-                       "and transit.")
+            problem = crisis_warning
         else:
             problem = ("Could not tell which need that is (jobs, CareerLink, housing, child care "
                        "or transit): pick one in the form.")

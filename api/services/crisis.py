@@ -5,7 +5,7 @@ up, suicidal thoughts and self-harm, with negation handled ("i'm not suicidal" i
 crisis; "i don't want to live" is). When it matches, the gateway answers at once with 911,
 988, PA Get Help Now and where to get naloxone, whatever else is going on in the conversation.
 
-How it works. The text is first normalised (`_normalise`), so that the patterns see one
+How it works. The text is first normalised (`normalise`), so that the patterns see one
 spelling of what people write many ways: lowercase, no apostrophes, contractions spelled out
 ("dont" -> "do not", "hes" -> "he is", "aint" -> "not"), slang spelled out ("wanna" ->
 "want to", "gonna" -> "going to", "kms" -> "kill myself"), letters held down collapsed
@@ -29,10 +29,13 @@ text take about 10 ms; tests/api/test_crisis.py checks that these shortcuts chan
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 CRISIS_REPLY = (
     "If someone may be overdosing or isn't breathing: call 911 now. Give naloxone (Narcan) if "
@@ -75,17 +78,22 @@ class _Pattern:
     # Every match contains one of these strings: when the text has none, the regex is not run
     # (a substring search is far cheaper than a regex scan over a huge message).
     anchors: tuple[str, ...] | None
+    # A word or phrase that is as often about the past or someone else's work ("i overdosed in
+    # 2019, now 3 years clean", "suicide prevention volunteer"): it counts when the learned
+    # layer agrees at least a little (CONFIRM_THRESHOLD), not on its own.
+    confirm: bool = False
 
 
 def _p(kind: str, pattern: str, *, negatable: bool = True, unless_before: str | None = None,
-       after: str | None = None, anchors: tuple[str, ...] | None = None) -> _Pattern:
+       after: str | None = None, anchors: tuple[str, ...] | None = None,
+       confirm: bool = False) -> _Pattern:
     """anchors: literal strings, one of which every match contains (None: always scan).
     Written out by hand, not derived from the regex (that needs the interpreter's private
     regex parser); tests/api/test_crisis.py checks they change no answer."""
     return _Pattern(kind, re.compile(pattern), negatable,
                     re.compile(f"(?:{unless_before})$") if unless_before else None,
                     re.compile(f"(?:{after})$") if after else None,
-                    anchors)
+                    anchors, confirm)
 
 
 _PATTERNS: list[_Pattern] = [
@@ -96,12 +104,12 @@ _PATTERNS: list[_Pattern] = [
        unless_before=r"\bused to |(?:people|those|folks|anyone|persons|others) (?:who|that) (?:might |may "
                      r"|could )?|(?:prevent|prevents|preventing|reverse|reverses|reversing)"
                      r" (?:an |a )?",
-       anchors=('ov',)),
+       anchors=('ov',), confirm=True),
     _p("overdose", r"\bod(?:s|ed|ing|in|eing)?\b",
-       anchors=('od',)),
+       anchors=('od',), confirm=True),
     # "odd" is "od'd" without the apostrophe only after a person: "she odd", not "odd jobs"
     _p("overdose", r"\bodd\b", after=r"\b(?:" + _PERSON + r"|i|just|almost|nearly) ",
-       anchors=('odd',)),
+       anchors=('odd',), confirm=True),
     _p("overdose", r"\boverdid it\b(?! (?:at|with (?:the|my) (?:gym|work|workout|running)))",
        anchors=('overdid it',)),
     _p("overdose", _TOO + r" (?:much|many)\b"
@@ -114,7 +122,7 @@ _PATTERNS: list[_Pattern] = [
                    r"(?:check|pay|paycheck|time|money|savings)))",
        after=r"\b(?:took|take|taken|taking|had|did|done|doing|used|using|shot|snorted|smoked|"
              r"swallowed|drank|popped|ate|mixed|got) (?:way |a little |a bit |so |like )?",
-       anchors=('any', 'uch')),
+       anchors=('any', 'uch'), confirm=True),
     _p("overdose", _TOO + r" (?:much|many) " + _DRUG + r"\b",
        anchors=('any', 'uch')),
     _p("overdose", r"\b(?:did|took|used|shot|snorted|smoked|had|done) (?:a lot of|so much|a ton "
@@ -125,7 +133,7 @@ _PATTERNS: list[_Pattern] = [
                    r"double|triple)\b[\w ]{0,16}" + _DRUG + r"\b",
        after=r"\b(?:took|swallowed|popped|ate|downed|taken|taking|swallowing|take|swallow)\b"
              r"[\w ]{0,20}",
-       anchors=('bars', 'benzo', 'boy', 'cocaine', 'coke', 'crack', 'dilaudid', 'dope', 'fent', 'fentanil', 'fentanyl', 'fetty', 'gabapentin', 'herion', 'heroin', 'ketamine', 'klonopin', 'medication', 'medicine', 'meds', 'meth', 'methadone', 'molly', 'morphine', 'norco', 'opiate', 'opioid', 'oxy', 'oxycodone', 'oxycontin', 'perc', 'percocet', 'perks', 'pill', 'pils', 'roxy', 'sleep meds', 'sleeping pills', 'stuff', 'suboxone', 'subs', 'tramadol', 'tranq', 'tylenol', 'valium', 'vicodin', 'xanax', 'xanex', 'xannies', 'xans', 'xylazine', 'zanax')),
+       anchors=('bars', 'benzo', 'boy', 'cocaine', 'coke', 'crack', 'dilaudid', 'dope', 'fent', 'fentanil', 'fentanyl', 'fetty', 'gabapentin', 'herion', 'heroin', 'ketamine', 'klonopin', 'medication', 'medicine', 'meds', 'meth', 'methadone', 'molly', 'morphine', 'norco', 'opiate', 'opioid', 'oxy', 'oxycodone', 'oxycontin', 'perc', 'percocet', 'perks', 'pill', 'pils', 'roxy', 'sleep meds', 'sleeping pills', 'stuff', 'suboxone', 'subs', 'tramadol', 'tranq', 'tylenol', 'valium', 'vicodin', 'xanax', 'xanex', 'xannies', 'xans', 'xylazine', 'zanax'), confirm=True),
     _p("overdose", r"\b(?:whole|entire|full) (?:bottle|pack|box|strip|sheet|script|"
                    r"prescription)\b",
        after=r"\b(?:took|swallowed|popped|ate|downed|drank|taken) (?:the|a|my|his|her) ",
@@ -148,14 +156,14 @@ _PATTERNS: list[_Pattern] = [
     _p("overdose", r"\b(?:gave|giving|used|sprayed|hit (?:him|her|them) with|administered)"
                    r"\b[\w ]{0,20}\b(?:narcan|naloxone|narcans)\b"
                    r"|\bnarcaned\b",
-       anchors=('loxone', 'narcaned', 'rcan', 'rcans')),
+       anchors=('loxone', 'narcaned', 'rcan', 'rcans'), confirm=True),
     _p("overdose", r"\bne+d (?:a |some )?(?:narcan|naloxone)\b"
                    r"(?! (?:training|class|classes|course|kits?|certification|to carry|for "
                    r"(?:work|my job|the job|class)))",
        anchors=('loxone', 'rcan')),
     _p("overdose", r"\b(?:narcan|naloxone)\b[\w ]{0,25}\b(?:now|asap|hurry|quick|fast|"
                    r"emergency|please|plz|pls)\b",
-       anchors=('loxone', 'rcan')),
+       anchors=('loxone', 'rcan'), confirm=True),
     _p("overdose", r"\b(?:shot up|used|relapsed|using|snorted|smoked)\b(?! to)[^.!?]{0,30}"
                    r"\b(?:heart|chest)\b[\w ]{0,20}\b(?:racing|pounding|hurts?|hurting|pain|"
                    r"tight|exploding)\b"
@@ -221,7 +229,7 @@ _PATTERNS: list[_Pattern] = [
        unless_before=r"(?:site|website|app|page|employer|landlord|boss|worker|caseworker|"
                      r"office|company|recruiter|agency|they|it|phone|screen|computer|"
                      r"laptop|car|bus|line)(?: is| are)? ",
-       anchors=('answer', 'budge', 'move', 'react', 'respond')),
+       anchors=('answer', 'budge', 'move', 'react', 'respond'), confirm=True),
     _p("not_breathing", r"\bunresponsive\b(?! (?:email|emails|website|site|app|page|landlord|"
                         r"employer|system|office|staff|agency))",
        unless_before=r"(?:site|website|app|page|employer|landlord|boss|worker|caseworker|"
@@ -250,18 +258,18 @@ _PATTERNS: list[_Pattern] = [
     _p("not_breathing", r"\b(?:dead|dying)\b(?! (?:tired|serious|wrong|set|broke|ass|last|on|"
                         r"to|for|of|laughing|laughin|inside|slow|end|weight)\b)",
        after=r"\b" + _PERSON + r"(?: is| are| looks| might be| may be| could be| seems)? ",
-       anchors=('ead', 'ying')),
+       anchors=('ead', 'ying'), confirm=True),
     _p("not_breathing", r"\bi (?:think|feel like|am scared|am afraid|might be|could be)"
                         r"(?: that)? (?:i am |he is |she is |they are |we are )?(?:dying|"
                         r"going to die|fading|about to die)\b(?! (?:to|for|of|laughing)\b)",
-       anchors=('about to die', 'dying', 'fading', 'going to die')),
+       anchors=('about to die', 'dying', 'fading', 'going to die'), confirm=True),
     _p("not_breathing", r"\bi am dying\b(?! (?:to|for|of|laughing|my|over)\b)",
        after=r"^|[.!?,] |\bhelp ",
-       anchors=('i am dying',)),
+       anchors=('i am dying',), confirm=True),
     # -- suicidal -----------------------------------------------------------------------------
     _p("suicidal", r"\bsu[aei]{0,2}(?:c|s|sc|cc|ss)[iy]d{1,2}(?:e|es|al|ial|le|el|ual|all|ul|il|"
                    r"ally|ality)?\b(?! (?:prevention|awareness|squad|bombers?|doors?))",
-       anchors=('su',)),
+       anchors=('su',), confirm=True),
     _p("suicidal", r"\bsewer ?slide\b",
        anchors=('sewer',)),
     _p("suicidal", r"\b" + _SELF + r"\b(?! in the foot)",
@@ -281,7 +289,7 @@ _PATTERNS: list[_Pattern] = [
                    r"not exist|stop existing|stop living|not wake up|not be here|(?:be gone|"
                    r"disappear|go away|sleep) (?:forever|for good))\b"
                    r"(?! (?:of (?:boredom|embarrassment|laughter|laughing|shame|cringe))\b)",
-       anchors=('be dead', 'be gone', 'die', 'disappear', 'go away', 'not be alive', 'not be here', 'not exist', 'not wake up', 'sleep', 'stop existing', 'stop living')),
+       anchors=('be dead', 'be gone', 'die', 'disappear', 'go away', 'not be alive', 'not be here', 'not exist', 'not wake up', 'sleep', 'stop existing', 'stop living'), confirm=True),
     _p("suicidal", r"\b(?:wish|wished|hope|hoping) (?:i|he|she) (?:was|were|could|would|"
                    r"will|had|just|could just|would just)?(?: just)? ?(?:be |have )?"
                    r"(?:dead|die|died|never been born|not wake up|disappear|go to sleep "
@@ -303,7 +311,7 @@ _PATTERNS: list[_Pattern] = [
        anchors=(' not wan',)),
     # "i don't want to die" is fear, often in the middle of an overdose: it is answered.
     _p("suicidal", r"\bdo(?:es)? not (?:want|wanna) (?:to )?die\b", negatable=False,
-       anchors=(' not wan',)),
+       anchors=(' not wan',), confirm=True),
     _p("suicidal", r"\b(?:not|never) (?:want|wanting) to (?:live|be alive|be here anymore|"
                    r"exist|wake up)\b(?! (?:in|with|at|near|by|there|here|alone|on)\b)",
        negatable=False,
@@ -381,7 +389,7 @@ _PATTERNS: list[_Pattern] = [
        anchors=('herself', 'himself', 'myself', 'themself', 'themselves')),
     _p("self_harm", r"\bself ?(?:harm|harmed|harming|harmer|injury|injuring|mutilation|"
                     r"mutilate|mutilating)\b",
-       anchors=('self',)),
+       anchors=('self',), confirm=True),
     _p("self_harm", r"\b(?:cut|cutting|cuttin|slit|slitting|slice|slicing|slashed|slash) "
                     r"(?:my|his|her) (?:wrists?|arms?|legs?|thighs?|skin|stomach)\b",
        anchors=('arm', 'leg', 'skin', 'stomach', 'thigh', 'wrist')),
@@ -502,7 +510,7 @@ def _od(m: re.Match[str]) -> str:
     return "od" + ("ed" if suffix == "d" else suffix)
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     """Words and sentence punctuation, one space apart, in one spelling (see the module doc).
     Cheap steps are skipped when the text cannot need them: this runs on every message."""
     t = text.lower()
@@ -569,50 +577,66 @@ def _accepted(pattern: _Pattern, t: str, m: re.Match[str]) -> int:
     return start
 
 
-def detect_crisis(text: str) -> CrisisMatch | None:
-    """The first crisis expression in the text that is not negated, or None."""
-    t = _normalise(text or "")
+def rule_matches(normalised: str) -> Iterator[tuple[int, CrisisMatch]]:
+    """(pattern index, match) for each pattern that matches the normalised text, not negated:
+    its first such match."""
+    t = normalised
     if not t:
-        return None
-    for pattern in _SCANS:
+        return
+    for index, pattern in enumerate(_SCANS):
+        found = None
         for lo, hi in _windows(t, pattern.anchors):
             m = pattern.regex.search(t, lo, hi)
             while m is not None:
                 start = _accepted(pattern, t, m)
                 if start >= 0:
-                    return CrisisMatch(pattern.kind, t[start : m.end()])
+                    found = CrisisMatch(pattern.kind, t[start : m.end()])
+                    break
                 # on from the next character, so that an overlapping match is still tried
                 m = pattern.regex.search(t, m.start() + 1, hi)
+            if found is not None:
+                yield index, found
+                break
+
+
+def match_rules(normalised: str) -> CrisisMatch | None:
+    """The first crisis expression in the normalised text that is not negated, or None."""
+    return next((m for _, m in rule_matches(normalised)), None)
+
+
+def detect_crisis(text: str) -> CrisisMatch | None:
+    """The crisis net: the rules, then the learned layer (`api.services.crisis_model`) for
+    what no rule foresaw (see `decide`)."""
+    return decide(normalise(text or ""), _learned)
+
+
+def _learned(t: str) -> tuple[float, float, float, str]:
+    from api.services.crisis_model import CONFIRM_THRESHOLD, load_classifier
+
+    classifier = load_classifier()
+    probability, window = classifier.best_window(t)
+    return probability, classifier.threshold, CONFIRM_THRESHOLD, window
+
+
+def decide(t: str, learned: Callable[[str], tuple[float, float, float, str]]) -> CrisisMatch | None:
+    """A crisis when a rule fires (a `confirm` rule only when the learned layer gives at least
+    its confirm threshold) or the learned layer gives its threshold. `learned(t)` gives the
+    probability, the two thresholds and the window that had it. The learned layer failing (a
+    broken install, say) leaves the rules answering alone, every rule counting, and is logged."""
+    if not t:
+        return None
+    to_confirm = None
+    for index, match in rule_matches(t):
+        if not _SCANS[index].confirm:
+            return match
+        to_confirm = to_confirm or match
+    try:
+        probability, threshold, confirm_threshold, window = learned(t)
+    except Exception:
+        log.exception("crisis classifier failed; the rules alone answered")
+        return to_confirm
+    if to_confirm is not None and probability >= confirm_threshold:
+        return to_confirm
+    if probability >= threshold:
+        return CrisisMatch("learned", window)
     return None
-
-
-def evaluate(crisis_messages: list[str], ordinary_messages: list[str]) -> dict[str, float | int]:
-    """Recall on crisis messages and false-positive rate on ordinary ones."""
-    caught = sum(detect_crisis(m) is not None for m in crisis_messages)
-    false_alarms = sum(detect_crisis(m) is not None for m in ordinary_messages)
-    return {"recall": round(caught / max(len(crisis_messages), 1), 4),
-            "false_positive_rate": round(false_alarms / max(len(ordinary_messages), 1), 4),
-            "n_crisis": len(crisis_messages), "n_ordinary": len(ordinary_messages)}
-
-
-def _lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
-
-
-def crisis_eval_sets(root: Path) -> tuple[list[str], list[str], list[str]]:
-    """The bench's sets under the project root: crisis messages (tests/data/crisis_eval.txt),
-    the NLU training examples (data/nlu/*.yml, none of them a crisis) and the hard near-misses
-    (tests/data/ordinary_eval.txt)."""
-    import yaml
-
-    nlu = []
-    for path in sorted((root / "data" / "nlu").glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            if "intent" in block:
-                for line in block["examples"].splitlines():
-                    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.lstrip("- ").strip())
-                    if text:
-                        nlu.append(text)
-    data = root / "tests" / "data"
-    return _lines(data / "crisis_eval.txt"), nlu, _lines(data / "ordinary_eval.txt")

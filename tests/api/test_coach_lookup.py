@@ -193,6 +193,15 @@ def test_the_free_text_box_says_when_the_engine_is_down(client, sessions):
     assert 'id="results-h"' not in page.text
 
 
+def test_the_free_text_box_warns_of_a_crisis_even_with_the_engine_down(client, sessions):
+    log_in(client, new_coach(sessions))
+    page = client.get("/coach/lookup", params={
+        "say": "my client says hes been saving his pills up to take them all at once"})
+    assert page.status_code == 200
+    assert "That reads as a crisis" in unescape(page.text) and "988" in page.text
+    assert 'id="results-h"' not in page.text
+
+
 def test_text_this_to_my_client_sends_to_a_conversation_the_coach_holds(client, sessions):
     coach = new_coach(sessions)
     conversation_id = f"web-{uuid.uuid4().hex}"

@@ -1,20 +1,17 @@
 """The crisis net: every way of saying it that we know of is caught; ordinary messages are not.
 
-The examples here are kept apart from the bench's eval files (tests/data/crisis_eval.txt and
-ordinary_eval.txt): these pin down classes of expressions, the files measure how well the net
-generalises.
+These pin down classes of expressions. How well the net generalises is measured on the frozen
+test portion (tests/data/crisis_frozen/, see test_crisis_model.py and `navigator crisis eval`).
 """
 
 import dataclasses
 import time
-from pathlib import Path
 
 import pytest
 
 import api.services.crisis as crisis
-from api.services.crisis import crisis_eval_sets, detect_crisis, evaluate
-
-ROOT = Path(__file__).resolve().parents[2]
+from api.services.crisis import detect_crisis, match_rules, normalise
+from api.services.crisis_model import training_sets
 
 CRISIS = [
     "my friend is overdosing",
@@ -123,33 +120,20 @@ def test_near_misses_are_not_crisis(text):
     assert detect_crisis(text) is None
 
 
-def test_bench_targets_on_the_eval_files():
-    """What `navigator bench crisis` reports: recall >= 0.98 on the crisis set; false positives
-    <= 2% on the NLU examples, on the near-misses, and on both together."""
-    crisis_set, nlu, near_miss = crisis_eval_sets(ROOT)
-    assert len(crisis_set) >= 200 and len(near_miss) >= 150 and len(nlu) > 500
-    result = evaluate(crisis_set, nlu + near_miss)
-    missed = [t for t in crisis_set if detect_crisis(t) is None]
-    alarms = [t for t in nlu + near_miss if detect_crisis(t) is not None]
-    assert result["recall"] >= 0.98, missed
-    assert result["false_positive_rate"] <= 0.02, alarms
-    assert evaluate([], near_miss)["false_positive_rate"] <= 0.02, alarms
-    assert evaluate([], nlu)["false_positive_rate"] <= 0.02, alarms
-
-
 def test_speed_shortcuts_change_no_answer(monkeypatch):
-    """The anchors (substring checks before a regex runs) and the merged alternations are only
-    speed: every pattern on its own, always run, gives the same answers."""
-    crisis_set, nlu, near_miss = crisis_eval_sets(ROOT)
+    """The rules' anchors (substring checks before a regex runs) are only speed: every pattern
+    on its own, always run, gives the same answers."""
+    sets = training_sets()
+    crisis_set, nlu, near_miss = sets.crisis, sets.nlu, sets.near_miss
     examples = (CRISIS + ORDINARY + crisis_set + near_miss + nlu[::5]
                 + [t for ts in (*CRISIS_CLASSES.values(), *ORDINARY_CLASSES.values()) for t in ts])
     # and inside long texts, where a pattern only runs around its anchors
     pad = " ".join(nlu[:40])[:400] + ". "
     examples += [pad + t + ". " + pad for t in examples[::3]]
-    fast = [detect_crisis(t) is not None for t in examples]
+    fast = [match_rules(normalise(t)) is not None for t in examples]
     monkeypatch.setattr(crisis, "_SCANS",
                         [dataclasses.replace(p, anchors=None) for p in crisis._PATTERNS])
-    assert [detect_crisis(t) is not None for t in examples] == fast
+    assert [match_rules(normalise(t)) is not None for t in examples] == fast
 
 
 def _cpu_ms(text: str) -> float:
@@ -162,16 +146,18 @@ def _cpu_ms(text: str) -> float:
 
 
 def test_huge_messages_are_fast():
-    """Every message goes through the net: 20,000 characters in < 20 ms, and a crisis at the
-    very end of it is still found (no catastrophic backtracking, no truncation)."""
-    _, nlu, near_miss = crisis_eval_sets(ROOT)
+    """Every message goes through the whole net (rules and learned layer): 20,000 characters in
+    < 30 ms, and a crisis at the very end of it is still found (no catastrophic backtracking,
+    no truncation)."""
+    sets = training_sets()
+    nlu, near_miss = sets.nlu, sets.near_miss
     ordinary = (" ".join(nlu) * 3)[:20_000]  # a long message of ordinary sentences
     assert detect_crisis(ordinary) is None
-    assert _cpu_ms(ordinary) < 20
+    assert _cpu_ms(ordinary) < 30
     near_misses = (" ".join(near_miss) * 3)[:20_000]  # every sentence a near-miss: the worst
     assert detect_crisis(near_misses) is None
     assert _cpu_ms(near_misses) < 30
     for hostile in ("B" * 20_000, "took " * 4_000, "not " * 5_000, "!?" * 10_000,
                     "🤷🏽‍♀️" * 3_000, "mixed pills with " * 1_200):
-        assert _cpu_ms(hostile[:20_000]) < 20
+        assert _cpu_ms(hostile[:20_000]) < 30
     assert detect_crisis(("i need a job " * 1_600)[:19_980] + " i wanna die") is not None

@@ -130,6 +130,14 @@ def test_interpret_uses_the_running_engine(system):
     assert interpret(system, "whats the weather tomorrow")["need"] == "other"
 
 
+def test_interpret_says_crisis_where_the_nlu_reads_a_need(system):
+    """The crisis net decides before the engine's intent: a crisis inside a job question."""
+    body = interpret(system, "any warehouse jobs in york? honestly i took all my pills an hour "
+                             "ago so idk why im asking")
+    assert body["need"] == "crisis"
+    assert body["location"]["county"] == "York"
+
+
 def texts(messages: list[dict]) -> str:
     return " ".join(m.get("text") or "" for m in messages)
 
