@@ -134,15 +134,16 @@ def run(argv: list[str] | None = None) -> None:
     target = model_path()
     if not target.exists():
         sys.exit(f"no trained model at {target}: run `navigator train` first")
-    token = os.environ.get("RASA_TOKEN")
-    if not token:
+    if not os.environ.get("RASA_TOKEN"):
         sys.exit("RASA_TOKEN is not set: the Rasa HTTP API must be protected by a token")
     env = _env()
     if is_prod(env):
         env.update(prod_endpoint_env(env))
     else:
         Path(env["RASA_TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
-    _exec(["run", "--enable-api", "--auth-token", token,
+    # No --auth-token here: bot.serve adds it from RASA_TOKEN inside the engine process, so
+    # no command line (`ps`, /proc/PID/cmdline) ever shows it.
+    _exec(["run", "--enable-api",
            "--interface", os.environ.get("RASA_HOST", "127.0.0.1"),
            "--port", port or os.environ.get("RASA_PORT", "5005"),
            "--model", str(target), "--endpoints", endpoints_file(env),
