@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import LoginRequired
-from api.logs import configure_logging
+from api.logs import configure_logging, secret_values
 from api.routers import (
     chat,
     coach,
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rasa.aclose()
         engine.dispose()
 
-    configure_logging()
+    configure_logging(secrets=secret_values(settings))
     app = FastAPI(title="Recovery-to-Work Navigator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     if settings.widget_origins:

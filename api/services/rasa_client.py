@@ -94,8 +94,10 @@ class RasaClient:
         raise EngineUnavailable(type(last).__name__ if last else "no engine")
 
     async def send(self, sender_id: str, text: str) -> list[BotMessage]:
+        # No token: Rasa 3.6's REST channel does not read one (only its HTTP API checks
+        # `?token=`), so it would only be one more URL carrying it (api/logs.py redacts them).
         response = await self._request(
-            "POST", "/webhooks/rest/webhook", sender_id, params={"token": self._token},
+            "POST", "/webhooks/rest/webhook", sender_id,
             json={"sender": sender_id, "message": text})
         return [BotMessage(text=m.get("text"), custom=m.get("custom"),
                            buttons=m.get("buttons") or [])
