@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +183,7 @@ def _announce_when_healthy(url: str, started: float, stop: threading.Event) -> N
     while not stop.is_set():
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                say(f"all three processes are healthy after {time.monotonic() - started:.1f} s")
+                say(f"all processes are healthy after {time.monotonic() - started:.1f} s")
                 say(f"web chat:  {url}/")
                 say(f"health:    {url}/healthz")
                 say(f"coaches:   {url}/coach   (first account: navigator coach add EMAIL "
@@ -194,10 +195,36 @@ def _announce_when_healthy(url: str, started: float, stop: threading.Event) -> N
         stop.wait(0.5)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from honcho.manager import Manager
+def _health_checks() -> dict[str, Callable[[], bool]]:
+    """Per process, a check that it serves (the supervisor logs when a restarted one does)."""
+    import httpx
 
     from api.settings import get_settings
+
+    s = get_settings()
+
+    def answers(url: str, params: dict[str, str] | None = None,
+                accept: tuple[int, ...] = (200,)) -> bool:
+        try:
+            return httpx.get(url, params=params, timeout=2).status_code in accept
+        except httpx.HTTPError:
+            return False
+
+    checks: dict[str, Callable[[], bool]] = {
+        "actions": lambda: answers(f"{s.action_server_url}/health"),
+        # The api serves even while /healthz says an engine is down (503).
+        "api": lambda: answers(f"http://127.0.0.1:{s.api_port}/healthz", accept=(200, 503)),
+    }
+    for i, port in enumerate(engine_ports()):
+        checks["engine" if i == 0 else f"engine{i + 1}"] = (
+            lambda port=port: answers(f"http://{s.rasa_host}:{port}/status",
+                                      {"token": s.rasa_token}))
+    return checks
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from api.supervisor import Program, Supervisor
 
     s = get_settings()
     started = time.monotonic()
@@ -209,14 +236,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     ports = ", :".join(str(p) for p in engine_ports())
     say(f"profile {s.navigator_profile}: starting engine (:{ports}, loopback), action server (:{s.action_port}, loopback) "
         f"and api ({url}); the engine takes 10-30 s to load")
-    manager = Manager()
-    for name, command in process_commands().items():
-        manager.add_process(name, subprocess.list2cmdline(command), env=env, cwd=str(ROOT))
+    checks = _health_checks()
+    supervisor = Supervisor([Program(name, command, checks.get(name))
+                             for name, command in process_commands().items()],
+                            env=env, cwd=str(ROOT))
     stop = threading.Event()
     threading.Thread(target=_announce_when_healthy, args=(url, started, stop), daemon=True).start()
-    manager.loop()  # Ctrl-C / SIGTERM: honcho stops all three and waits for them
+    # A process that dies is restarted (with backoff) while the others keep serving;
+    # Ctrl-C / SIGTERM stops them all and waits for them (api/supervisor.py).
+    code = supervisor.run()
     stop.set()
-    return manager.returncode or 0
+    return code
 
 
 def cmd_bench_chat(args: argparse.Namespace) -> int:
