@@ -34,9 +34,13 @@ def find_redis_server() -> str | None:
          if Path(p).exists()), None)
 
 
-def _ping(port: int) -> bool:
+def _ping(port: int, password: str | None = None) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            if password:
+                s.sendall(f"AUTH {password}\r\n".encode())
+                if not s.recv(16).startswith(b"+OK"):
+                    return False
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
@@ -44,10 +48,14 @@ def _ping(port: int) -> bool:
 
 
 class ThrowawayRedis:
-    """`start()` returns the port; `stop()` ends the process and removes its dir."""
+    """`start()` returns the port; `stop()` ends the process and removes its dir.
 
-    def __init__(self, binary: str) -> None:
+    `password`: clients must AUTH with it (`requirepass`, from a config file in the temp dir,
+    so that it is on no command line)."""
+
+    def __init__(self, binary: str, password: str | None = None) -> None:
         self.binary = binary
+        self.password = password
         self.dir = Path(tempfile.mkdtemp(prefix="navigator-redis-"))
         self.log = self.dir / "redis.log"
         self.port: int | None = None
@@ -56,15 +64,19 @@ class ThrowawayRedis:
     def start(self, attempts: int = 3, timeout_s: float = 10) -> int:
         for _attempt in range(attempts):
             port = free_port()
+            config = []
+            if self.password:
+                (self.dir / "redis.conf").write_text(f"requirepass {self.password}\n")
+                config = [str(self.dir / "redis.conf")]
             with self.log.open("a") as log:
                 self.proc = subprocess.Popen(
-                    [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                    [self.binary, *config, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                      "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir)],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True)
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline and self.proc.poll() is None:
-                if _ping(port):
+                if _ping(port, self.password):
                     self.port = port
                     return port
                 time.sleep(0.05)
