@@ -34,6 +34,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api.services.crisis_model import WindowScores
 
 log = logging.getLogger(__name__)
 
@@ -577,9 +581,9 @@ def _accepted(pattern: _Pattern, t: str, m: re.Match[str]) -> int:
     return start
 
 
-def rule_matches(normalised: str) -> Iterator[tuple[int, CrisisMatch]]:
-    """(pattern index, match) for each pattern that matches the normalised text, not negated:
-    its first such match."""
+def rule_matches(normalised: str) -> Iterator[tuple[int, CrisisMatch, int]]:
+    """(pattern index, match, where it starts) for each pattern that matches the normalised
+    text, not negated: its first such match."""
     t = normalised
     if not t:
         return
@@ -590,18 +594,18 @@ def rule_matches(normalised: str) -> Iterator[tuple[int, CrisisMatch]]:
             while m is not None:
                 start = _accepted(pattern, t, m)
                 if start >= 0:
-                    found = CrisisMatch(pattern.kind, t[start : m.end()])
+                    found = (CrisisMatch(pattern.kind, t[start : m.end()]), start)
                     break
                 # on from the next character, so that an overlapping match is still tried
                 m = pattern.regex.search(t, m.start() + 1, hi)
             if found is not None:
-                yield index, found
+                yield index, *found
                 break
 
 
 def match_rules(normalised: str) -> CrisisMatch | None:
     """The first crisis expression in the normalised text that is not negated, or None."""
-    return next((m for _, m in rule_matches(normalised)), None)
+    return next((m for _, m, _ in rule_matches(normalised)), None)
 
 
 def detect_crisis(text: str) -> CrisisMatch | None:
@@ -610,33 +614,35 @@ def detect_crisis(text: str) -> CrisisMatch | None:
     return decide(normalise(text or ""), _learned)
 
 
-def _learned(t: str) -> tuple[float, float, float, str]:
+def _learned(t: str) -> tuple[WindowScores, float, float]:
     from api.services.crisis_model import CONFIRM_THRESHOLD, load_classifier
 
     classifier = load_classifier()
-    probability, window = classifier.best_window(t)
-    return probability, classifier.threshold, CONFIRM_THRESHOLD, window
+    return classifier.window_scores(t), classifier.threshold, CONFIRM_THRESHOLD
 
 
-def decide(t: str, learned: Callable[[str], tuple[float, float, float, str]]) -> CrisisMatch | None:
+def decide(t: str, learned: Callable[[str], tuple[WindowScores, float, float]]
+           ) -> CrisisMatch | None:
     """A crisis when a rule fires (a `confirm` rule only when the learned layer gives at least
-    its confirm threshold) or the learned layer gives its threshold. `learned(t)` gives the
-    probability, the two thresholds and the window that had it. The learned layer failing (a
-    broken install, say) leaves the rules answering alone, every rule counting, and is logged."""
+    its confirm threshold in the window around the match) or the learned layer gives its
+    threshold in some window. `learned(t)` gives the window scores and the two thresholds.
+    The learned layer failing (a broken install, say) leaves the rules answering alone, every
+    rule counting, and is logged."""
     if not t:
         return None
-    to_confirm = None
-    for index, match in rule_matches(t):
+    to_confirm = []
+    for index, match, start in rule_matches(t):
         if not _SCANS[index].confirm:
             return match
-        to_confirm = to_confirm or match
+        to_confirm.append((match, start))
     try:
-        probability, threshold, confirm_threshold, window = learned(t)
+        scores, threshold, confirm_threshold = learned(t)
     except Exception:
         log.exception("crisis classifier failed; the rules alone answered")
-        return to_confirm
-    if to_confirm is not None and probability >= confirm_threshold:
-        return to_confirm
-    if probability >= threshold:
-        return CrisisMatch("learned", window)
+        return to_confirm[0][0] if to_confirm else None
+    for match, start in to_confirm:
+        if scores.around(start, t) >= confirm_threshold:
+            return match
+    if scores.best >= threshold:
+        return CrisisMatch("learned", scores.best_window())
     return None

@@ -54,7 +54,7 @@ def test_interpret_with_engine_down_is_a_clear_503(client):
 def test_interpret_says_crisis_even_with_the_engine_down(client):
     """The crisis net reads the text before the engine does, as it does for an SMS."""
     for text in ("my roommate is blue and wont wake up",
-                 "need a bus pass for tuesday, not that it matters, im not gonna be around"):
+                 "been saving up my pills for a while now. tonight feels like the night"):
         response = client.post("/api/v1/interpret", json={"text": text})
         assert response.status_code == 200, text
         assert response.json()["need"] == "crisis", text

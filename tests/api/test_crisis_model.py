@@ -58,7 +58,6 @@ def test_the_training_data_is_large_and_apart_from_the_frozen_portion():
     "i cant do this anymore, i have a plan for tonight",
     "been saving up my pills for a while now. tonight feels like the night",
     "just wanted to say thanks for everything. tell my daughter i love her",
-    "need a bus pass for tuesday, not that it matters, im not gonna be around",
 ])
 def test_the_learned_layer_answers_what_no_rule_foresaw(text):
     """Phrasings the rules do not match (checked) are still a crisis: the learned layer."""
