@@ -124,6 +124,17 @@ def cmd_train(_args: argparse.Namespace) -> int:
     return subprocess.call(engine_command("train"), cwd=ROOT, env=runtime_env())
 
 
+def cmd_crisis_prepare(_args: argparse.Namespace) -> int:
+    """The crisis net's learned layer trained (when its data changed) before the api starts,
+    so that every api process only loads it."""
+    from api.services.crisis_model import load_classifier
+
+    started = time.monotonic()
+    load_classifier()
+    say(f"crisis net ready in {time.monotonic() - started:.1f} s")
+    return 0
+
+
 def cmd_engine_validate(_args: argparse.Namespace) -> int:
     return subprocess.call(engine_command("validate"), cwd=ROOT, env=runtime_env())
 
@@ -228,7 +239,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     s = get_settings()
     started = time.monotonic()
-    for step in (cmd_db_upgrade, cmd_db_seed, cmd_train):
+    for step in (cmd_db_upgrade, cmd_db_seed, cmd_train, cmd_crisis_prepare):
         if (code := step(args)) != 0:
             return code
     env = runtime_env()
@@ -257,30 +268,62 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
                            args.turns_per_person, args.rate, tuple(args.paths.split(",")))
 
 
-def cmd_bench_crisis(_args: argparse.Namespace) -> int:
-    """Recall of the crisis net on tests/data/crisis_eval.txt; false positives on every
-    training example in data/nlu (none of which is a crisis) and on the hard near-misses in
-    tests/data/ordinary_eval.txt ("im not suicidal just need a job", "my phone died")."""
+def cmd_crisis_eval(args: argparse.Namespace) -> int:
+    """The crisis net on its frozen test portion, and cross-validated on its training data
+    (api/services/crisis_eval.py): recall, false-positive rates, every miss and false alarm."""
     import json
 
-    from api.services.crisis import crisis_eval_sets, detect_crisis, evaluate
+    from api.services.crisis_eval import cross_validated_report, frozen_report
 
-    crisis, nlu, near_miss = crisis_eval_sets(ROOT)
-    result = evaluate(crisis, nlu + near_miss)
-    near = evaluate([], near_miss)["false_positive_rate"]
-    nlu_rate = evaluate([], nlu)["false_positive_rate"]
-    result.update({"nlu_false_positive_rate": nlu_rate, "n_nlu": len(nlu),
-                   "near_miss_false_positive_rate": near, "n_near_miss": len(near_miss)})
-    print(f"{'set':<12}{'messages':>10}{'flagged':>10}")
-    print(f"{'crisis':<12}{len(crisis):>10}{round(result['recall'] * len(crisis)):>10}")
-    print(f"{'nlu':<12}{len(nlu):>10}{round(nlu_rate * len(nlu)):>10}")
-    print(f"{'near-miss':<12}{len(near_miss):>10}{round(near * len(near_miss)):>10}")
-    for text in crisis:
-        if detect_crisis(text) is None:
-            print(f"missed: {text}")
-    for text in nlu + near_miss:
-        if (match := detect_crisis(text)) is not None:
-            print(f"false alarm ({match.kind}: {match.phrase!r}): {text}")
+    frozen = frozen_report()
+    say(f"cross-validating ({args.folds} folds, about a minute)…")
+    cv = cross_validated_report(args.folds)
+    print("frozen test portion (tests/data/crisis_frozen/, never tuned on), the net as deployed:")
+    print(f"  crisis recall {frozen.figures['frozen_recall']:.3f} of "
+          f"{frozen.figures['frozen_n_crisis']}, near-miss false positives "
+          f"{frozen.figures['frozen_near_miss_false_positive_rate']:.3f} of "
+          f"{frozen.figures['frozen_n_near_miss']}")
+    for text in frozen.missed:
+        print(f"  missed: {text}")
+    for text, why in frozen.false_alarms:
+        print(f"  false alarm ({why}): {text}")
+    f = cv.figures
+    print(f"cross-validated on the training data ({args.folds} folds; learned layer alone / "
+          "rules or learned):")
+    print(f"  crisis recall {f['cv_crisis_recall_learned']:.3f} / {f['cv_crisis_recall_net']:.3f}"
+          f" of {f['cv_n_crisis']}")
+    print(f"  near-miss false positives {f['cv_near_miss_false_positive_rate_learned']:.3f} / "
+          f"{f['cv_near_miss_false_positive_rate_net']:.3f} of {f['cv_n_near_miss']}")
+    print(f"  NLU example false positives {f['cv_nlu_false_positive_rate_learned']:.4f} / "
+          f"{f['cv_nlu_false_positive_rate_net']:.4f} of {f['cv_n_nlu']}")
+    for text in cv.missed:
+        print(f"  missed (cross-validated): {text}")
+    print(json.dumps({**frozen.figures, **cv.figures}))
+    return 0
+
+
+def cmd_bench_crisis(_args: argparse.Namespace) -> int:
+    """CPU time of the whole crisis net (rules + learned layer) on long messages."""
+    import json
+
+    from api.services.crisis import match_rules, normalise
+    from api.services.crisis_eval import speed_ms
+    from api.services.crisis_model import load_classifier, training_sets
+
+    sets = training_sets()
+    load_classifier()  # trained or loaded before the clock starts
+    texts = {"ordinary_20k": (" ".join(sets.nlu) * 3)[:20_000],
+             "near_miss_20k": (" ".join(sets.near_miss) * 3)[:20_000],
+             "short": "any jobs near 16601 for someone with a record"}
+    result = {}
+    for name, text in texts.items():
+        rules = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            match_rules(normalise(text))
+            rules = min(rules, time.process_time() - start)
+        result[f"{name}_net_ms"] = round(speed_ms(text), 2)
+        result[f"{name}_rules_only_ms"] = round(rules * 1000, 2)
     print(json.dumps(result))
     return 0
 
@@ -435,7 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks (they print numbers; tests are in make test)")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
     bench_sub.add_parser(
-        "crisis", help="crisis-net recall, false-positive rate on NLU data and near-misses") \
+        "crisis", help="CPU time of the crisis net on 20,000-character messages") \
         .set_defaults(func=cmd_bench_crisis)
     bench_chat = bench_sub.add_parser(
         "chat", help="SMS conversations through the gateway vs straight to Rasa (latency)")
@@ -465,6 +508,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench_search.add_argument("--baseline-queries", type=int,
                               help="full scans on only the first N queries (default: all)")
     bench_search.set_defaults(func=cmd_bench_search)
+
+    crisis = sub.add_parser("crisis", help="the crisis net")
+    crisis_sub = crisis.add_subparsers(dest="crisis_command", required=True, metavar="ACTION")
+    crisis_eval = crisis_sub.add_parser(
+        "eval", help="recall and false positives: frozen test portion, and cross-validated")
+    crisis_eval.add_argument("--folds", type=int, default=5)
+    crisis_eval.set_defaults(func=cmd_crisis_eval)
 
     nlu = sub.add_parser("nlu", help="NLU data utilities")
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="NLU_COMMAND")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from api.routers import (
     site,
     sms,
 )
+from api.services.crisis_model import load_classifier
 from api.services.crypto import Vault
 from api.services.gateway import Gateway
 from api.services.handoff import HandoffDesk
@@ -85,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     app.state.desk)
         app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute)
         app.state.background = set()  # out-of-band sends in flight (kept referenced)
+        # The crisis net's learned layer, loaded (or trained, on a first start) off the event
+        # loop; a message that needs it meanwhile waits for it, the rules answer at once.
+        threading.Thread(target=load_classifier, name="crisis-model", daemon=True).start()
         yield
         await rasa.aclose()
         engine.dispose()
