@@ -293,7 +293,7 @@ _PATTERNS: list[_Pattern] = [
                    r"not exist|stop existing|stop living|not wake up|not be here|(?:be gone|"
                    r"disappear|go away|sleep) (?:forever|for good))\b"
                    r"(?! (?:of (?:boredom|embarrassment|laughter|laughing|shame|cringe))\b)",
-       anchors=('be dead', 'be gone', 'die', 'disappear', 'go away', 'not be alive', 'not be here', 'not exist', 'not wake up', 'sleep', 'stop existing', 'stop living'), confirm=True),
+       anchors=('be dead', 'be gone', 'die', 'disappear', 'go away', 'not be alive', 'not be here', 'not exist', 'not wake up', 'sleep', 'stop existing', 'stop living')),
     _p("suicidal", r"\b(?:wish|wished|hope|hoping) (?:i|he|she) (?:was|were|could|would|"
                    r"will|had|just|could just|would just)?(?: just)? ?(?:be |have )?"
                    r"(?:dead|die|died|never been born|not wake up|disappear|go to sleep "
@@ -315,7 +315,7 @@ _PATTERNS: list[_Pattern] = [
        anchors=(' not wan',)),
     # "i don't want to die" is fear, often in the middle of an overdose: it is answered.
     _p("suicidal", r"\bdo(?:es)? not (?:want|wanna) (?:to )?die\b", negatable=False,
-       anchors=(' not wan',), confirm=True),
+       anchors=(' not wan',)),
     _p("suicidal", r"\b(?:not|never) (?:want|wanting) to (?:live|be alive|be here anymore|"
                    r"exist|wake up)\b(?! (?:in|with|at|near|by|there|here|alone|on)\b)",
        negatable=False,
@@ -623,26 +623,24 @@ def _learned(t: str) -> tuple[WindowScores, float, float]:
 
 def decide(t: str, learned: Callable[[str], tuple[WindowScores, float, float]]
            ) -> CrisisMatch | None:
-    """A crisis when a rule fires (a `confirm` rule only when the learned layer gives at least
-    its confirm threshold in the window around the match) or the learned layer gives its
-    threshold in some window. `learned(t)` gives the window scores and the two thresholds.
+    """A crisis when a rule fires (a `confirm` rule only when the learned layer agrees, see
+    WindowScores.confirms) or the learned layer gives its threshold in some window. `learned(t)` gives the window scores and the two thresholds.
     The learned layer failing (a broken install, say) leaves the rules answering alone, every
     rule counting, and is logged."""
     if not t:
         return None
     to_confirm = []
-    for index, match, start in rule_matches(t):
+    for index, match, _start in rule_matches(t):
         if not _SCANS[index].confirm:
             return match
-        to_confirm.append((match, start))
+        to_confirm.append(match)
     try:
         scores, threshold, confirm_threshold = learned(t)
     except Exception:
         log.exception("crisis classifier failed; the rules alone answered")
-        return to_confirm[0][0] if to_confirm else None
-    for match, start in to_confirm:
-        if scores.around(start, t) >= confirm_threshold:
-            return match
+        return to_confirm[0] if to_confirm else None
+    if to_confirm and scores.confirms(confirm_threshold):
+        return to_confirm[0]
     if scores.best >= threshold:
         return CrisisMatch("learned", scores.best_window())
     return None

@@ -44,7 +44,7 @@ NLU_DIR = ROOT / "data" / "nlu"
 
 # The probability above which a window counts as a crisis (see the module doc; measured by
 # `navigator crisis eval` on out-of-fold predictions).
-THRESHOLD = 0.23
+THRESHOLD = 0.28
 TARGET_RECALL = 0.98
 # What a `confirm` rule of api.services.crisis needs from this layer to count.
 CONFIRM_THRESHOLD = 0.10
@@ -204,15 +204,12 @@ class WindowScores:
         start = i * STRIDE if len(self.words) > WINDOW else 0
         return " ".join(self.words[start : start + WINDOW])
 
-    def around(self, char_index: int, text: str) -> float:
-        """The highest probability of the windows holding the word at char_index of text (the
-        normalised text these words are of)."""
-        if len(self.words) <= WINDOW:
-            return self.best
-        word = text.count(" ", 0, char_index)
-        held = [k for k in (word // STRIDE - 1, word // STRIDE)
-                if 0 <= k < len(self.probabilities)]
-        return max((self.probabilities[k] for k in held), default=self.best)
+    def confirms(self, threshold: float) -> bool:
+        """Whether a `confirm` rule's match counts. Only a short message (one window) is judged
+        by the learned layer: in a long one the match shares its window, or any small context,
+        with ordinary words ("i need a job ... my friend odd"), which measured too low to
+        trust (buried overdoses and "im suicidal" were missed). There the rule counts alone."""
+        return len(self.words) > WINDOW or self.best >= threshold
 
 
 class _FastScorer:
