@@ -614,19 +614,22 @@ def detect_crisis(text: str) -> CrisisMatch | None:
     return decide(normalise(text or ""), _learned)
 
 
-def _learned(t: str) -> tuple[WindowScores, float, float]:
-    from api.services.crisis_model import CONFIRM_THRESHOLD, load_classifier
+def _learned(t: str) -> tuple[WindowScores, float, float] | None:
+    from api.services.crisis_model import CONFIRM_THRESHOLD, classifier_if_ready
 
-    classifier = load_classifier()
+    classifier = classifier_if_ready()
+    if classifier is None:
+        return None
     return classifier.window_scores(t), classifier.threshold, CONFIRM_THRESHOLD
 
 
-def decide(t: str, learned: Callable[[str], tuple[WindowScores, float, float]]
+def decide(t: str, learned: Callable[[str], tuple[WindowScores, float, float] | None]
            ) -> CrisisMatch | None:
     """A crisis when a rule fires (a `confirm` rule only when the learned layer agrees, see
-    WindowScores.confirms) or the learned layer gives its threshold in some window. `learned(t)` gives the window scores and the two thresholds.
-    The learned layer failing (a broken install, say) leaves the rules answering alone, every
-    rule counting, and is logged."""
+    WindowScores.confirms) or the learned layer gives its threshold in some window.
+    `learned(t)` gives the window scores and the two thresholds, or None while the learned
+    layer is still loading. Loading or failing (a broken install, say), the rules answer
+    alone, every rule counting; a failure is logged."""
     if not t:
         return None
     to_confirm = []
@@ -635,10 +638,13 @@ def decide(t: str, learned: Callable[[str], tuple[WindowScores, float, float]]
             return match
         to_confirm.append(match)
     try:
-        scores, threshold, confirm_threshold = learned(t)
+        learned_scores = learned(t)
     except Exception:
         log.exception("crisis classifier failed; the rules alone answered")
+        learned_scores = None
+    if learned_scores is None:  # failed, or still loading: every rule counts
         return to_confirm[0] if to_confirm else None
+    scores, threshold, confirm_threshold = learned_scores
     if to_confirm and scores.confirms(confirm_threshold):
         return to_confirm[0]
     if scores.best >= threshold:

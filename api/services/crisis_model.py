@@ -323,6 +323,15 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("CRISIS_MODEL_DIR", ROOT / "var"))
 
 
+def classifier_if_ready() -> CrisisClassifier | None:
+    """The classifier, loading it now if nobody is; None while another thread loads it (the
+    api's start-up does), so that a message meanwhile is not held on the event loop: the rules
+    answer it alone."""
+    if _loaded is None and _lock.locked():
+        return None
+    return load_classifier()
+
+
 def load_classifier(data_dir: Path = DATA_DIR, nlu_dir: Path = NLU_DIR) -> CrisisClassifier:
     """The trained classifier: from the cache when its data and code are unchanged, else
     trained now and cached (written to a temporary file first, then renamed: several

@@ -152,3 +152,16 @@ def test_no_private_interpreter_module_is_imported():
                             parts[0].startswith("sre") or any(p.startswith("_") for p in parts)):
                         offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert not offenders
+
+
+def test_while_the_model_loads_elsewhere_the_rules_answer_at_once(monkeypatch):
+    """The api loads the model in a thread at start-up; a message meanwhile does not wait on
+    the event loop for it, and every rule counts."""
+    import time
+
+    monkeypatch.setattr(crisis_model, "_loaded", None)
+    with crisis_model._lock:  # another thread is loading
+        started = time.monotonic()
+        assert detect_crisis("i think my friend odd") is not None  # a `confirm` rule
+        assert detect_crisis("i need a job in erie") is None
+        assert time.monotonic() - started < 1
