@@ -44,7 +44,7 @@ NLU_DIR = ROOT / "data" / "nlu"
 
 # The probability above which a window counts as a crisis (see the module doc; measured by
 # `navigator crisis eval` on out-of-fold predictions).
-THRESHOLD = 0.28
+THRESHOLD = 0.21
 TARGET_RECALL = 0.98
 # What a `confirm` rule of api.services.crisis needs from this layer to count.
 CONFIRM_THRESHOLD = 0.10
