@@ -14,10 +14,11 @@ middle of an ordinary request ("need a ride tmrw ... took all my pills ... and a
 averaged away by the rest of it.
 
 The threshold (`THRESHOLD`) was chosen on out-of-fold probabilities (`navigator crisis eval`
-prints them): the highest one at which the cross-validated recall of this layer alone is at
-least `TARGET_RECALL`; the false-positive rates it costs are measured there too.
+prints it as cv_threshold_for_net_recall): the highest one at which the whole net's (rules and
+this layer) cross-validated recall is at least `TARGET_RECALL`; the false-positive rates it
+costs are measured there too.
 
-The model is trained from the data on first use (about two seconds) and kept in
+The model is trained from the data on first use (about 20 seconds here) and kept in
 `var/crisis-model-<hash>.joblib`, the hash covering the data, this file and the library
 versions: a change to any of them trains again, like the engine's model.
 """
@@ -43,7 +44,8 @@ DATA_DIR = ROOT / "api" / "crisis_data"
 NLU_DIR = ROOT / "data" / "nlu"
 
 # The probability above which a window counts as a crisis (see the module doc; measured by
-# `navigator crisis eval` on out-of-fold predictions).
+# `navigator crisis eval` on out-of-fold predictions: cv_threshold_for_net_recall_0.98 was
+# 0.216 with the data of 2026-12-01).
 THRESHOLD = 0.21
 TARGET_RECALL = 0.98
 # What a `confirm` rule of api.services.crisis needs from this layer to count.
