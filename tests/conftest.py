@@ -75,3 +75,13 @@ def db_session(seeded_engine: Engine) -> Iterator[Session]:
     session.close()
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def crisis_model_ready() -> None:
+    """The crisis net's learned layer trained (or loaded from var/) before any test, as
+    `navigator run` does before it starts the api: an api that starts while the model is still
+    being trained answers with the rules alone until it is ready (test_crisis_model.py)."""
+    from api.services.crisis_model import load_classifier
+
+    load_classifier()
