@@ -173,7 +173,7 @@ def test_an_admin_edit_and_verify_changes_search_and_the_stale_list(client, sess
         assert service.assured_date == today and service.source_date == today.isoformat()
         assert service.email == "warren@example.org"
         assert service.url == "https://www.pacareerlink.pa.gov/"
-        found = lookup(session, "careerlink", zip_code="16501", limit=1)
+        found = lookup(session, "careerlink", zip_code="16365", limit=1)  # Warren
         assert found.hits[0].name == WARREN and found.hits[0].phone == "814-555-0123"
         assert found.hits[0].verified == today.isoformat()
     assert WARREN not in unescape(client.get("/coach/admin/stale").text)
