@@ -88,12 +88,14 @@ class SeedRecord:
     statewide: bool = False
     languages: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
+    point: tuple[float, float] | None = None  # coordinates the source gives, if any
 
 
 @dataclass
 class SeedReport:
     file: str
     rows: int
+    skipped: bool = False  # unknown header: not imported
 
 
 def parse_source_date(text: str) -> dt.date | None:
@@ -101,10 +103,15 @@ def parse_source_date(text: str) -> dt.date | None:
 
     Approximate dates ('c. 2017') and 'undated' give None: we do not invent precision.
     """
-    if m := re.search(r"(\d{4})-(\d{2})-(\d{2})", text):
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.search(r"(?<![\d.])(\d{4})-(\d{2})(?!\d)", text):
-        return dt.date(int(m[1]), int(m[2]), 1)
+    if text.strip().lower().startswith("c."):
+        return None
+    try:
+        if m := re.search(r"(\d{4})-(\d{2})-(\d{2})", text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := re.search(r"(?<![\d.])(\d{4})-(\d{2})(?!\d)", text):
+            return dt.date(int(m[1]), int(m[2]), 1)
+    except ValueError:  # '2018-19' is a range of years, not a month
+        return None
     if re.fullmatch(r"\s*(\d{4})\s*", text):
         return dt.date(int(text.strip()), 1, 1)
     return None
@@ -197,7 +204,8 @@ def _store(session: Session, r: SeedRecord, *, demo: bool = False) -> str:
     # An office known only by its county is still placed (at the county centroid, approximate).
     has_place = bool(r.street or r.city or r.zip or (r.county and not r.counties_served))
     if has_place:
-        point = approximate_point(r.zip, r.city, r.county)
+        point = r.point or approximate_point(r.zip, r.city, r.county or (
+            r.counties_served[0] if r.counties_served else ""))
         county = r.county or _county_of(r.zip, r.city)
         lid = stable_id("location", sid)
         session.merge(Location(id=lid, organization_id=org_id, name=r.name,
@@ -344,31 +352,267 @@ def ovr_records(path: Path) -> Iterator[SeedRecord]:
             statewide=statewide and not row["city"], filters={"cost": "free"})
 
 
-# One importer per seed file. Every file in the folder must have one (see seed_all).
-SEED_FILES: dict[str, Callable[[Path], Iterator[SeedRecord]]] = {
-    "careerlink_offices.csv": careerlink_records,
-    "statewide_lines.csv": statewide_records,
-    "transit_agencies.csv": transit_records,
-    "elrc_offices.csv": elrc_records,
-    "ovr_offices.csv": ovr_records,
+def _src(row: dict[str, str]) -> dict:
+    return {"source_url": row["source_url"] or None, "source_date": row["source_date"],
+            "source_title": row["retrieved_from"] or None}
+
+
+def _address_parts(address: str) -> tuple[str, str, str]:
+    """'123 Main St, Reading, PA 19601' -> (street, town, zip) as far as the cell says."""
+    zip_match = re.search(r"\b(1[5-9]\d{3})\b", address)
+    town = re.search(r",\s*([A-Za-z .'-]+),\s*PA", address)
+    return (address.split(",")[0].strip() if town else "", town.group(1).strip() if town else "",
+            zip_match.group(1) if zip_match else "")
+
+
+SCA_DESCRIPTION = (
+    "Single County Authority (county drug and alcohol office): assessment and funding of "
+    "treatment for uninsured or underinsured residents; refers to licensed recovery houses."
+)
+MATP_DESCRIPTION = (
+    "Medical Assistance Transportation Program: free rides to medical appointments (including "
+    "treatment) for people with Medical Assistance."
+)
+LEAD_NOTE = ("Treatment lead from a SAMHSA extract (c. 2021) without phone or services: "
+             "confirm through PA Get Help Now 1-800-662-4357 or the county SCA before relying on it.")
+BARRIER_NEEDS = {"wotc": ["jobs"], "federal_bonding": ["jobs"],
+                 "recovery_friendly_workplace": ["jobs"], "recovery_to_work": ["jobs", "training"],
+                 "ticket_to_work": ["vocational_rehab", "jobs"]}
+
+
+def sca_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        counties = split_counties(row["counties_served"])
+        yield SeedRecord(
+            key=f"sca|{row['sca_name']}", organization=row["sca_name"], name=row["sca_name"],
+            description=SCA_DESCRIPTION, needs=["treatment_referral"], **_src(row),
+            notes=_notes(row["notes"], row["hours"] and f"Hours: {row['hours']}"),
+            street=row["address"], city=row["city"],
+            county=counties[0] if len(counties) == 1 else "", zip=row["zip"][:5],
+            phones=row["phone"], hours=row["hours"], website=row["website"] or None,
+            counties_served=counties)
+
+
+def residence_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        gender = row["gender_served"].lower()
+        who = "women" if "women" in gender or "female" in gender else (
+            "men" if "men" in gender or "male" in gender else "")
+        yield SeedRecord(
+            key=f"residence|{row['name']}|{row['street_address']}|{row['city']}",
+            organization=row["operator"] or row["name"], name=row["name"],
+            description="Recovery residence (recovery house).", needs=["housing"], **_src(row),
+            notes=_notes(row["ddap_licensed"] and f"DDAP licensed: {row['ddap_licensed']}",
+                         row["parr_certified"] and f"PARR certified: {row['parr_certified']}",
+                         row["notes"]),
+            street=row["street_address"], city=row["city"].split(";")[0].strip(),
+            county=(split_counties(row["county"]) or [""])[0], zip=row["zip"][:5],
+            phones=row["phone"], website=row["website"] or None,
+            counties_served=counties if len(counties := split_counties(row["county"])) > 1
+            else [], filters={"gender_served": who} if who else {})
+
+
+def rco_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        counties = split_counties(row["counties_served"])
+        yield SeedRecord(
+            key=f"rco|{row['name']}|{row['city']}", organization=row["organization"] or row["name"],
+            name=row["name"], description=row["type"] or "Recovery community organization",
+            needs=["recovery_support"], **_src(row), notes=_notes(row["notes"]),
+            street=row["street_address"], city=row["city"],
+            county=counties[0] if len(counties) == 1 and not row["city"] else "",
+            zip=row["zip"][:5], phones=row["phone"], website=row["website"] or None,
+            counties_served=counties)
+
+
+def matp_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        counties = split_counties(row["county"])
+        street, town, zip_code = _address_parts(row["address"])
+        yield SeedRecord(
+            key=f"matp|{row['county']}|{row['provider']}", organization=row["provider"],
+            name=f"MATP - {row['county']} ({row['provider']})", description=MATP_DESCRIPTION,
+            needs=["transit"], **_src(row),
+            notes=_notes(row["address"] and f"Address as given: {row['address']}", row["notes"]),
+            street=street, city=town, zip=zip_code, phones=row["phone"], hours=row["hours"],
+            website=row["website"] or None, counties_served=counties, filters={"cost": "free"})
+
+
+def barrier_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        counties = split_counties(row["coverage"])
+        street, town, zip_code = _address_parts(row["address"])
+        yield SeedRecord(
+            key=f"barrier|{row['name']}", organization=row["name"], name=row["name"],
+            description=row["description"] or None,
+            needs=BARRIER_NEEDS.get(row["category"], ["jobs"]), **_src(row),
+            notes=_notes(row["category"] and f"Category: {row['category']}",
+                         row["coverage"] and f"Coverage: {row['coverage']}", row["notes"]),
+            street=street, city=town, zip=zip_code, phones=row["phone"],
+            website=row["website"] or None, counties_served=counties, statewide=not counties)
+
+
+def _lead(row: dict[str, str], key: str, street: str, county: str) -> SeedRecord:
+    # No need tag on purpose: a lead is not an answer by itself (see lead_needs_intake).
+    return SeedRecord(
+        key=key, organization=row["name"], name=row["name"],
+        description="Substance use treatment program (lead: no phone or services in the source).",
+        needs=[], **_src(row), notes=_notes(LEAD_NOTE, row["notes"]), street=street,
+        city=row["city"], county=county, zip=row["zip"][:5],
+        filters={"lead_needs_intake": "true"}, point=_point(row))
+
+
+def _point(row: dict[str, str]) -> tuple[float, float] | None:
+    try:
+        return float(row["latitude"]), float(row["longitude"])
+    except (KeyError, ValueError):
+        return None
+
+
+def treatment_lead_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        street = ", ".join(x for x in (row["street1"], row["street2"]) if x)
+        yield _lead(row, f"lead|facility|{row['name']}|{street}|{row['city']}", street,
+                    row["county"])
+
+
+def otp_lead_records(path: Path) -> Iterator[SeedRecord]:
+    for row in _rows(path):
+        yield _lead(row, f"lead|otp|{row['name']}|{row['address']}|{row['city']}",
+                    row["address"], "")
+
+
+def _header(path: Path) -> frozenset[str]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return frozenset(h.strip() for h in next(csv.reader(f), []))
+
+
+# One importer per kind of seed file, recognised by its header (a new file with a known header
+# needs no code change). Files are read in this folder and its more/ folder.
+_IMPORTERS: list[tuple[str, Callable[[Path], Iterator[SeedRecord]]]] = [
+    ("careerlink_offices.csv", careerlink_records),
+    ("statewide_lines.csv", statewide_records),
+    ("transit_agencies.csv", transit_records),
+    ("elrc_offices.csv", elrc_records),
+    ("ovr_offices.csv", ovr_records),
+]
+HEADERS: dict[frozenset[str], Callable[[Path], Iterator[SeedRecord]]] = {
+    frozenset("name,street_address,city_or_municipality,county,state,zip,phone,hours,notes,"
+              "source_date,source_url,retrieved_from".split(",")): careerlink_records,
+    frozenset("name,category,coverage,phone,text_or_chat,website,hours,languages,description,"
+              "source_date,source_url,retrieved_from".split(",")): statewide_records,
+    frozenset("agency_name,also_known_as,counties_served,phone,website,address,notes,"
+              "source_date,source_url,retrieved_from".split(",")): transit_records,
+    frozenset("region,elrc_name,lead_agency,counties_served,office_address,city,zip,phone,notes,"
+              "source_date,source_url,retrieved_from".split(",")): elrc_records,
+    frozenset("office_name,office_type,street_address,city,zip,counties_served,phone,tty,notes,"
+              "source_date,source_url,retrieved_from".split(",")): ovr_records,
+    frozenset("sca_name,counties_served,phone,address,city,zip,website,hours,notes,source_date,"
+              "source_url,retrieved_from".split(",")): sca_records,
+    frozenset("name,operator,county,street_address,city,zip,phone,gender_served,website,"
+              "ddap_licensed,parr_certified,notes,source_date,source_url,retrieved_from"
+              .split(",")): residence_records,
+    frozenset("name,organization,type,counties_served,phone,street_address,city,zip,website,"
+              "notes,source_date,source_url,retrieved_from".split(",")): rco_records,
+    frozenset("county,provider,phone,address,website,hours,notes,source_date,source_url,"
+              "retrieved_from".split(",")): matp_records,
+    frozenset("name,category,coverage,phone,website,address,description,notes,source_date,"
+              "source_url,retrieved_from".split(",")): barrier_records,
+    frozenset("name,street1,street2,city,zip,county,latitude,longitude,notes,source_date,"
+              "source_url,retrieved_from".split(",")): treatment_lead_records,
+    frozenset("name,address,city,zip,latitude,longitude,notes,source_date,source_url,"
+              "retrieved_from".split(",")): otp_lead_records,
 }
+# Kept for callers that list the base files.
+SEED_FILES = dict(_IMPORTERS)
+
+_UPDATES = re.compile(r"Updates the row of the same office", re.I)
+_NAME_NOISE = {"pa", "the", "at", "of", "county", "inc", "office"}
+
+
+def _name_tokens(name: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", name.lower())) - _NAME_NOISE
+
+
+def _year(source_date: str) -> int:
+    return max((int(y) for y in re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", source_date)),
+               default=0)
+
+
+def merge_update(base: SeedRecord, new: SeedRecord) -> SeedRecord:
+    """A newer row of the same office: its non-blank facts win, both sources are kept."""
+    merged = SeedRecord(**{**base.__dict__})
+    for attr in ("street", "city", "county", "zip", "phones", "hours", "website",
+                 "description"):
+        if getattr(new, attr):
+            setattr(merged, attr, getattr(new, attr))
+    if new.counties_served:
+        merged.counties_served = new.counties_served
+    merged.filters = {**base.filters, **new.filters}
+    # The newer source is the primary one (an "update" row can be older); the other is noted.
+    newer, older = (new, base) if _year(new.source_date) >= _year(base.source_date) else (base, new)
+    merged.source_url, merged.source_date = newer.source_url, newer.source_date
+    merged.source_title = newer.source_title
+    merged.notes = _notes(new.notes or "", base.notes or "",
+                          older.source_url and f"Other source ({older.source_date}): "
+                          f"{older.source_url}" or "")
+    return merged
+
+
+def seed_paths(seed_dir: Path) -> list[Path]:
+    """Every CSV of the seed folder, then of its more/ folder (base rows before updates)."""
+    return [*sorted(seed_dir.glob("*.csv")), *sorted((seed_dir / "more").glob("*.csv"))]
+
+
+def collect_records(seed_dir: Path, progress: Callable[[str], None] = lambda _m: None,
+                    ) -> tuple[list[SeedRecord], list[SeedReport], list[str]]:
+    """(records, per-file reports, unknown files): update rows merged into their base row."""
+    records: dict[str, SeedRecord] = {}
+    kind_of: dict[str, Callable] = {}
+    reports, unknown = [], []
+    for path in seed_paths(seed_dir):
+        label = str(path.relative_to(seed_dir))
+        importer = HEADERS.get(_header(path))
+        if importer is None:
+            unknown.append(label)
+            progress(f"{label}: SKIPPED, unknown header (no importer for it)")
+            continue
+        n = merged = 0
+        for record in importer(path):
+            n += 1
+            if _UPDATES.search(record.notes or "") and record.key not in records:
+                tokens = _name_tokens(record.name)
+                base = next((k for k, r in records.items() if kind_of[k] is importer
+                             and (_name_tokens(r.name) <= tokens
+                                  or tokens <= _name_tokens(r.name))), None)
+                if base is not None:
+                    records[base] = merge_update(records[base], record)
+                    merged += 1
+                    continue
+            if record.key in records:
+                records[record.key] = merge_update(records[record.key], record)
+                merged += 1
+                continue
+            records[record.key] = record
+            kind_of[record.key] = importer
+        progress(f"{label}: {n} rows" + (f" ({merged} merged into earlier rows)" if merged else ""))
+        reports.append(SeedReport(label, n))
+    return list(records.values()), reports, unknown
 
 
 def seed_all(session: Session, seed_dir: Path = DEFAULT_SEED_DIR,
              progress: Callable[[str], None] = lambda _m: None,
              include_demo: bool = True) -> list[SeedReport]:
-    unknown = sorted(p.name for p in seed_dir.glob("*.csv") if p.name not in SEED_FILES)
-    if unknown:
-        raise ValueError(f"no importer for seed file(s): {', '.join(unknown)}")
+    """Import every known file; a file with an unknown header is reported and skipped."""
+    missing = [name for name in SEED_FILES if not (seed_dir / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"seed file missing: {', '.join(missing)} in {seed_dir}")
     ensure_taxonomy(session)
-    reports = []
-    for name, records in SEED_FILES.items():
-        path = seed_dir / name
-        if not path.exists():
-            raise FileNotFoundError(f"seed file missing: {path}")
-        n = sum(1 for record in records(path) if _store(session, record))
-        progress(f"{name}: {n} rows")
-        reports.append(SeedReport(name, n))
+    records, reports, unknown = collect_records(seed_dir, progress)
+    for record in records:
+        _store(session, record)
+    for name in unknown:
+        reports.append(SeedReport(name, 0, skipped=True))
     if include_demo:
         from resources_db.demo import seed_demo  # demo builds on this module's _store
 

@@ -31,6 +31,8 @@ FILTERS: dict[str, str] = {
     "cost": "free, sliding_scale or paid",
     "evening_hours": "Open or answering on weekday evenings",
     "weekend_hours": "Open or answering on weekends",
+    "lead_needs_intake": "A lead without a phone (e.g. SAMHSA 2021 extract): show only with the "
+                         "intake line that confirms it (PA Get Help Now or the county SCA)",
 }
 
 _NAMESPACE = uuid.UUID(TAXONOMY_ID)

@@ -133,7 +133,7 @@ def test_header_problems_are_reported_on_line_1(db_session: Session, tmp_path: P
         "description, street, city, zip, county, counties_served, statewide, phone, website, "
         "email, hours, languages, source_url, source_date, source_title, coach_notes, demo, "
         "mat_friendly, gender_served, accepts_people_with_records, cost, evening_hours, "
-        "weekend_hours)",
+        "weekend_hours, lead_needs_intake)",
         "services.csv line 1: the required column 'needs' is missing",
     ]
 
