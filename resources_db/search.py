@@ -79,6 +79,8 @@ class ResourceHit:
     # "serves Erie County" when the service covers the person's county, "statewide", or None.
     coverage: str | None = None
     kind: str = "service"  # or "job_posting"
+    # True when it is located in the person's county or its service area names that county.
+    serves_county: bool = False
 
 
 @dataclass(frozen=True)
@@ -669,7 +671,9 @@ def _service_hit(facts: _ServiceFacts, need: str, place: Place | None) -> Resour
         verified=source_date, source_url=source_url,
         description=description, url=url,
         distance_approximate=location[2] if location else True,
-        coverage=coverage)
+        coverage=coverage,
+        serves_county=bool(place and not statewide and (
+            facts.serves_place or (address is not None and region == place.county))))
 
 
 def _job_hit(job: JobPosting, place: Place | None) -> ResourceHit:
@@ -694,7 +698,7 @@ def _job_hit(job: JobPosting, place: Place | None) -> ResourceHit:
         source_url=job.source_url, description="\n".join(filter(None, [summary, job.description,
                                                                        job.how_to_apply])),
         url=job.apply_url, distance_approximate=job.coordinates_approximate,
-        kind="job_posting")
+        kind="job_posting", serves_county=bool(place and job.county == place.county))
 
 
 def get_resource(session: Session, resource_id: str, need: str,

@@ -60,7 +60,8 @@ def _hit_json(hit: ResourceHit) -> dict[str, Any]:
     return {"id": hit.id, "need": hit.need, "name": hit.name, "town": hit.town,
             "county": hit.county, "address": hit.address, "phone": hit.phone,
             "distance_mi": hit.distance_mi, "demo": hit.demo, "statewide": hit.statewide,
-            "verified": hit.verified, "source_url": hit.source_url, "url": hit.url}
+            "verified": hit.verified, "source_url": hit.source_url, "url": hit.url,
+            "serves_county": hit.serves_county, "coverage": hit.coverage}
 
 
 @router.get("/api/v1/resources")
