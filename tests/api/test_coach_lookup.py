@@ -89,9 +89,12 @@ def test_the_json_lookup_finds_a_real_careerlink_office_near_erie(client, sessio
     assert body["total"] >= 3 and len(body["results"]) == 3
     first = body["results"][0]
     assert set(first) == {"id", "need", "name", "town", "county", "address", "phone",
-                          "distance_mi", "demo", "statewide", "verified", "source_url", "url"}
+                          "distance_mi", "demo", "statewide", "verified", "source_url", "url",
+                          "serves_county", "coverage"}
     # Batch 2 (more/careerlink_more.csv) has Erie County's own office; Warren's comes next.
     assert first["name"] == "PA CareerLink Erie County"
+    assert first["serves_county"] is True and first["county"] == "Erie"
+    assert body["results"][1]["serves_county"] is False
     assert body["results"][1]["name"] == "PA CareerLink Warren"
     first = body["results"][1]
     row = seeded[first["name"]]
@@ -100,7 +103,7 @@ def test_the_json_lookup_finds_a_real_careerlink_office_near_erie(client, sessio
     assert first["source_url"] == row["source_url"] and first["verified"] == row["source_date"]
     assert first["demo"] is False and first["statewide"] is False
     assert 0 < first["distance_mi"] < 60
-    distances = [r["distance_mi"] for r in body["results"]]
+    distances = [r["distance_mi"] for r in body["results"][1:]]
     assert distances == sorted(distances)
 
 
