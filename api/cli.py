@@ -118,6 +118,26 @@ def cmd_db_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_coverage(args: argparse.Namespace) -> int:
+    """The county x need matrix of what the search gives, the listings to fix, and a CSV."""
+    from api.services.directory_care import STALE_AFTER_DAYS, stale_services, today_pa
+    from resources_db import coverage
+    from resources_db.exchange import open_session
+
+    started = time.monotonic()
+    with open_session(runtime_env()["DATABASE_URL"]) as session:
+        matrix = coverage.measure(session)
+        leads = coverage.lead_ids(session)
+        no_phone, no_phone_leads = coverage.split_leads(coverage.without_phone(session), leads)
+        stale, stale_leads = coverage.split_leads(stale_services(session, today_pa()), leads)
+    print(coverage.report_text(matrix, no_phone, no_phone_leads, stale, stale_leads,
+                               STALE_AFTER_DAYS), flush=True)
+    path = coverage.write_csv(matrix, Path(args.csv))
+    say(f"wrote {path} ({len(matrix.counties)} counties); measured in "
+        f"{time.monotonic() - started:.1f} s")
+    return 0
+
+
 # --- engine ---------------------------------------------------------------------------------
 
 def cmd_train(_args: argparse.Namespace) -> int:
@@ -445,6 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
         importer = db_sub.add_parser(name, help=help_text)
         importer.add_argument("path", metavar=what)
         importer.set_defaults(func=cmd_db_import)
+
+    db_coverage = db_sub.add_parser(
+        "coverage", help="county x need matrix of what the search gives; listings to fix")
+    db_coverage.add_argument("--csv", default=str(ROOT / "var" / "coverage.csv"),
+                             help="where to write the matrix (default var/coverage.csv)")
+    db_coverage.set_defaults(func=cmd_db_coverage)
 
     engine = sub.add_parser("engine", help="Rasa engine utilities")
     engine_sub = engine.add_subparsers(dest="engine_command", required=True, metavar="ENGINE_COMMAND")
