@@ -378,6 +378,9 @@ LEAD_NOTE = ("Treatment lead from a SAMHSA extract (c. 2021) without phone or se
 BARRIER_NEEDS = {"wotc": ["jobs"], "federal_bonding": ["jobs"],
                  "recovery_friendly_workplace": ["jobs"], "recovery_to_work": ["jobs", "training"],
                  "ticket_to_work": ["vocational_rehab", "jobs"]}
+# Legal aid and record clearing are not job help: a "jobs in erie" list naming a legal aid
+# office second misleads. Until they have a need of their own they are general information.
+BARRIER_DEFAULT_NEEDS = ["information"]
 
 
 def sca_records(path: Path) -> Iterator[SeedRecord]:
@@ -445,7 +448,7 @@ def barrier_records(path: Path) -> Iterator[SeedRecord]:
         yield SeedRecord(
             key=f"barrier|{row['name']}", organization=row["name"], name=row["name"],
             description=row["description"] or None,
-            needs=BARRIER_NEEDS.get(row["category"], ["jobs"]), **_src(row),
+            needs=BARRIER_NEEDS.get(row["category"], BARRIER_DEFAULT_NEEDS), **_src(row),
             notes=_notes(row["category"] and f"Category: {row['category']}",
                          row["coverage"] and f"Coverage: {row['coverage']}", row["notes"]),
             street=street, city=town, zip=zip_code, phones=row["phone"],

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def careerlink_seed_rows() -> list[dict[str, str]]:
+    """The CareerLink offices of the seed: the base file, then the new offices of more/ (its
+    rows that update a base office are merged into that office by the seed, not added)."""
     with (DEFAULT_SEED_DIR / "careerlink_offices.csv").open(newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    with (DEFAULT_SEED_DIR / "more" / "careerlink_more.csv").open(newline="") as f:
+        rows += [r for r in csv.DictReader(f) if "Updates the row" not in r["notes"]]
+    return rows
 
 
 @pytest.fixture(scope="session")

@@ -58,9 +58,11 @@ def test_job_search_in_erie_lists_the_nearest_real_offices(action_server):
     result = run_action(action_server, tracker_json())
     [reply] = result["responses"]
     resources = reply["custom"]["resources"]
-    assert [r["name"] for r in resources][:1] == ["PA CareerLink Warren"]
+    # Erie County's own office first (it serves the county), then the nearest others.
+    assert [r["name"] for r in resources][:2] == ["PA CareerLink Erie County",
+                                                  "PA CareerLink Warren"]
     assert {r["name"] for r in resources} <= {row["name"] for row in careerlink_seed_rows()}
-    assert "1. PA CareerLink Warren" in reply["text"] and "COACH" in reply["text"]
+    assert "1. PA CareerLink Erie County" in reply["text"] and "COACH" in reply["text"]
     assert "\n\n" not in reply["text"]  # Rasa's REST channel would split the reply there
 
 
@@ -164,7 +166,8 @@ def test_a_listing_that_did_not_work_goes_to_the_review_queue(action_server, see
     from resources_db.db import make_engine, make_session_factory
 
     first = run_action(action_server, tracker_json())
-    warren = first["responses"][0]["custom"]["resources"][0]
+    warren = next(r for r in first["responses"][0]["custom"]["resources"]
+                  if r["name"] == "PA CareerLink Warren")
     body = tracker_json(detail_id=warren["id"])
     body["next_action"] = "action_report_problem"
     [reply] = run_action(action_server, body)["responses"]
