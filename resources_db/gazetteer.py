@@ -12,15 +12,8 @@ from pathlib import Path
 
 from resources_db import geo
 
-EVERYDAY_WORDS = {
-    "bath", "brave", "climax", "coral", "coupon", "crown", "cyclone", "delta", "distant", "drums",
-    "eagle", "effort", "elm", "emerald", "export", "fairchance", "falls", "force", "freedom",
-    "gap", "harmony", "hickory", "home", "industry", "large", "lawn", "liberty", "library",
-    "mammoth", "manor", "marble", "mars", "midway", "mills", "oaks", "palm", "paradise", "park",
-    "pillow", "plains", "plum", "presto", "queen", "ravine", "springs", "temple", "trainer",
-    "union", "united", "venus", "wall", "white", "wood", "ono", "rew", "rea", "penn", "center",
-    "wb", "pitt", "good spring", "new park", "transfer",
-}
+# Town names that are everyday words, also never the target of a spelling correction (geo).
+EVERYDAY_WORDS = geo.EVERYDAY_WORDS
 
 LOOKUP_PATH = Path("data/nlu/lookups/location.yml")
 

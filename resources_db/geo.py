@@ -6,7 +6,6 @@ run time. Coordinates of towns and counties are centroids of their zip codes.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections import defaultdict
@@ -14,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import zipcodes
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 # The 67 counties of Pennsylvania (bare names, as in "Erie" for Erie County).
 PA_COUNTIES = (
@@ -44,6 +45,19 @@ PLACE_VARIANTS = {
     "state college": "state college",
     "lancaster city": "lancaster",
     "scranton wilkes barre": "scranton",
+}
+
+# Town names that are everyday words ("Home", "Force", "Library" are all PA towns): the NLU
+# lookup leaves them out (gazetteer.py) and no misspelling is corrected to one ("homes" is not
+# Home, PA); typed exactly, as the answer to "what town?", they still resolve.
+EVERYDAY_WORDS = {
+    "bath", "brave", "climax", "coral", "coupon", "crown", "cyclone", "delta", "distant", "drums",
+    "eagle", "effort", "elm", "emerald", "export", "fairchance", "falls", "force", "freedom",
+    "gap", "harmony", "hickory", "home", "industry", "large", "lawn", "liberty", "library",
+    "mammoth", "manor", "marble", "mars", "midway", "mills", "oaks", "palm", "paradise", "park",
+    "pillow", "plains", "plum", "presto", "queen", "ravine", "springs", "temple", "trainer",
+    "union", "united", "venus", "wall", "white", "wood", "ono", "rew", "rea", "penn", "center",
+    "wb", "pitt", "good spring", "new park", "transfer",
 }
 
 US_STATES = {
@@ -86,12 +100,21 @@ class OutsidePennsylvania(PlaceError):
     pass
 
 
+class AmbiguousPlace(PlaceError):
+    """A misspelling equally close to genuinely different places: the person picks one."""
+
+    def __init__(self, text: str, message: str, choices: list[Place]):
+        super().__init__(text, message, [p.name for p in choices])
+        self.choices = choices
+
+
 def normalize(text: str) -> str:
     text = text.lower().strip()
     text = re.sub(r"[-–./,'’]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"^(in|near|around|by|at|from|the) ", "", text)
-    text = re.sub(r"\s*(pennsylvania|penna|pa)$", "", text).strip()
+    # A word of its own: "aliquippa" ends in "pa" and is not "aliquip, PA".
+    text = re.sub(r"(^|\s)(pennsylvania|penna|pa)$", "", text).strip()
     return text
 
 
@@ -181,6 +204,19 @@ def _other_state_places() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _other_state_zips() -> dict[str, int]:
+    """Normalized city name -> zip codes of its biggest namesake outside Pennsylvania."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for row in zipcodes.list_all():
+        if row["state"] != "PA":
+            counts[(normalize(row["city"]), row["state"])] += 1
+    out: dict[str, int] = defaultdict(int)
+    for (name, _), n in counts.items():
+        out[name] = max(out[name], n)
+    return dict(out)
+
+
 def lookup_zip(zip_code: str) -> Place | None:
     return _gazetteer().zips.get(zip_code[:5])
 
@@ -219,11 +255,132 @@ def resolve_place(text: str) -> Place:
             return g.towns[name]
     if key:
         return g.counties[key]
-    if n in US_STATES or n in _other_state_places():
-        where = n.title() if n in US_STATES else f"{n.title()}, {_other_state_places()[n]}"
-        raise OutsidePennsylvania(raw, f"{where} is outside Pennsylvania.")
+    if n in US_STATES:
+        raise OutsidePennsylvania(raw, f"{n.title()} is outside Pennsylvania.")
+    other_state = _other_state_places().get(n)
+    try:
+        corrected = correct_spelling(n)  # AmbiguousPlace: different places equally close
+    except AmbiguousPlace:
+        if not other_state:
+            raise
+        corrected = None
+    # A real city elsewhere ("Huntington, WV") is not taken for a PA typo unless the PA place
+    # is one edit away and at least as big ("hazelton" is Hazleton, "redding" Reading).
+    if corrected is not None and (other_state is None or (
+            corrected.edits == 1 and corrected.weight >= _other_state_zips()[n])):
+        return resolve_place(corrected.name)
+    if other_state:
+        raise OutsidePennsylvania(raw, f"{n.title()}, {other_state} is outside Pennsylvania.")
     raise UnknownPlace(raw, f"I don't know a place called '{raw}' in Pennsylvania.",
                        suggest_places(n))
+
+
+# Misspellings ("allentwon", "lancaser county"). Edits are counted with transpositions as one
+# (optimal string alignment), on the name without spaces ("wilkesbarre" = "wilkes barre"),
+# with a budget by length: none up to 4 letters (so "work" is never York, nor "eire" Erie),
+# more for longer names and bigger places. Measured on tests/data/place_typos_frozen.txt
+# (written before any tuning): see tests/resources_db/test_geo_fuzzy.py.
+_COUNTY_WORDS = ("county", "cnty", "co")
+
+
+@dataclass(frozen=True)
+class Correction:
+    name: str  # a normalized name resolve_place knows exactly: "allentown", "lancaster county"
+    edits: int
+    weight: int  # zip codes of the place: how big it is
+
+
+# Tuned on dev sets only (synthetic typos of every county and town of 3+ zip codes, the NLU
+# examples' own words, the 400 biggest US cities outside PA), never on the frozen set.
+ONE_EDIT_FROM = 5  # letters (6 for a hamlet of one zip code: "child" is not Childs, PA)
+HAMLET_ONE_EDIT_FROM = 7
+TWO_EDITS_FROM = 8  # letters, and only to a place of 2+ zip codes
+FIRST_LETTER_KEPT = True
+
+
+def _edit_allowed(query: str, typed_words: int, target: str, words: int, edits: int,
+                  weight: int, county: bool) -> bool:
+    # Words run together are one name ("wilkesbarre"), but words apart keep apart: "need more"
+    # is not Needmore nor "on tour" Montour.
+    if typed_words > 1 and typed_words != words:
+        return False
+    if edits == 0:
+        return True
+    if FIRST_LETTER_KEPT and target[0] != query[0]:  # "parking" is not Barking
+        return False
+    length = min(len(query), len(target))
+    if county:  # among the 67 county names alone, a short name may take an edit ("eri co")
+        return length >= 3 and (edits == 1 or length >= TWO_EDITS_FROM)
+    if edits == 1:
+        return length >= (ONE_EDIT_FROM if weight >= 2 else HAMLET_ONE_EDIT_FROM)
+    return edits == 2 and length >= TWO_EDITS_FROM and weight >= 2
+
+
+@lru_cache(maxsize=2)
+def _fuzzy_targets(county: bool) -> dict[str, tuple[str, int]]:
+    """Name without spaces -> (normalized name, weight); weight: how many zip codes it has,
+    a stand-in for how many people live there (a tie between a city and a hamlet is no tie)."""
+    g = _gazetteer()
+    zips_of: dict[str, int] = defaultdict(int)
+    for row in zipcodes.filter_by(state="PA"):
+        zips_of[row["county"].removesuffix(" County").lower()] += 1
+        for name in {normalize(n) for n in [row["city"], *row.get("acceptable_cities", [])]}:
+            zips_of[name] += 1
+    names = list(g.counties) if county else \
+        [k for k in g.towns if k not in EVERYDAY_WORDS] + list(g.counties)
+    targets: dict[str, tuple[str, int]] = {}
+    for name in sorted(names, key=lambda k: -zips_of[k]):
+        targets.setdefault(name.replace(" ", ""), (name, zips_of[name]))
+    return targets
+
+
+def _same_answer(a: Place, b: Place) -> bool:
+    """A town and its own county, or two places a few miles apart in one county, give the
+    same search: asking which would only be a chore."""
+    if a == b:
+        return True
+    if a.county != b.county:
+        return False
+    return "county" in (a.kind, b.kind) or \
+        haversine_miles(a.latitude, a.longitude, b.latitude, b.longitude) < 10
+
+
+def correct_spelling(text: str) -> Correction | None:
+    """The place a misspelled name means, None when nothing is close enough.
+
+    Raises AmbiguousPlace when genuinely different places are equally close."""
+    n = normalize(text)
+    words = n.split(" ")
+    county = len(words) > 1 and (words[-1] in _COUNTY_WORDS or OSA.distance(words[-1], "county") <= 1)
+    if county:
+        words = words[:-1]
+    query = "".join(words)
+    if len(query) < (3 if county else 4) or not query.isalpha() or n in EVERYDAY_WORDS \
+            or n.removesuffix("s") in EVERYDAY_WORDS:  # "homes" is not Holmes, PA
+        return None
+    targets = _fuzzy_targets(county)
+    found = [(t, d) for t, d, _ in process.extract(query, list(targets), scorer=OSA.distance,
+                                                   score_cutoff=2, limit=None)
+             if _edit_allowed(query, len(words), t, targets[t][0].count(" ") + 1, d,
+                              targets[t][1], county)]
+    if not found:
+        return None
+    edits = min(d for _, d in found)
+    closest = sorted((targets[t] for t, d in found if d == edits), key=lambda nw: -nw[1])
+    suffix = " county" if county else ""
+    answers: list[tuple[str, int, Place]] = []
+    for name, weight in closest:
+        place = resolve_place(name + suffix)
+        if not any(_same_answer(place, p) for _, _, p in answers):
+            answers.append((name + suffix, weight, place))
+    top_name, top_weight, _ = answers[0]
+    # A clearly bigger place wins a tie: "eston" is Easton before Exton, not Aston.
+    rivals = [a for a in answers[1:] if a[1] * 3 > top_weight]
+    if rivals:
+        choices = [answers[0][2]] + [p for _, _, p in rivals][:2]
+        raise AmbiguousPlace(text, f"'{text}' could be {' or '.join(p.name for p in choices)}.",
+                             choices)
+    return Correction(top_name, edits, top_weight)
 
 
 _ABBREVIATIONS = ((r"^mount ", "mt "), (r"^mt ", "mount "), (r"^saint ", "st "), (r"^st ", "saint "),
@@ -246,10 +403,12 @@ def _spellings(name: str) -> list[str]:
 
 
 def suggest_places(text: str, limit: int = 3) -> list[str]:
+    """Names a little like the text, for "Did you mean ...?" (looser than a correction)."""
     g = _gazetteer()
     n = re.sub(r" (county|cnty|co)$", "", normalize(text))
     names = {k: p.name for k, p in g.towns.items()} | {k: p.name for k, p in g.counties.items()}
-    return [names[k] for k in difflib.get_close_matches(n, list(names), n=limit, cutoff=0.75)]
+    found = process.extract(n, list(names), scorer=fuzz.ratio, score_cutoff=75, limit=limit)
+    return [names[k] for k, _, _ in found]
 
 
 def place_names() -> list[str]:
