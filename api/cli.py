@@ -77,15 +77,21 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def cmd_db_seed(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
     from resources_db.db import make_engine, make_session_factory
     from resources_db.seed import DEFAULT_SEED_DIR, seed_all
 
     seed_dir = Path(args.seed_dir) if args.seed_dir else DEFAULT_SEED_DIR
-    say(f"seeding the directory from {seed_dir}")
+    demo = bool(getattr(args, "demo", False)) or get_settings().demo_data
+    if demo and get_settings().environment == "production":
+        say("refusing demo records in production: they are invented listings")
+        return 2
+    say(f"seeding the directory from {seed_dir}"
+        + (" with DEMO records (flagged demo in every reply)" if demo else ""))
     engine = make_engine(runtime_env()["DATABASE_URL"])
     with make_session_factory(engine)() as session:
         reports = seed_all(session, seed_dir, progress=lambda m: say(f"  imported {m}"),
-                           include_demo=not getattr(args, "no_demo", False))
+                           include_demo=demo)
     engine.dispose()
     say(f"seed done: {sum(r.rows for r in reports)} records")
     return 0
@@ -433,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="migrate, seed, train if needed, then start all processes")
     run.add_argument("--seed-dir", help="seed folder (default ../shared/data/pa_seed)")
+    run.add_argument("--demo", action="store_true",
+                     help="try the bot with invented demo listings too (flagged DEMO)")
     run.set_defaults(func=cmd_run)
 
     train = sub.add_parser("train", help="train the Rasa model if config/domain/data changed")
@@ -450,8 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
         .set_defaults(func=cmd_db_upgrade)
     seed = db_sub.add_parser("seed", help="import ../shared/data/pa_seed (idempotent)")
     seed.add_argument("--seed-dir", help="seed folder (default ../shared/data/pa_seed)")
-    seed.add_argument("--no-demo", action="store_true",
-                      help="skip the demo job postings and residences (flagged demo otherwise)")
+    seed.add_argument("--demo", action="store_true",
+                      help="also add the invented demo job postings and residences (flagged "
+                           "DEMO in every reply; also DEMO_DATA=true); without it, demo rows "
+                           "left from an earlier seed are removed")
     seed.set_defaults(func=cmd_db_seed)
     export_hsds = db_sub.add_parser(
         "export-hsds", help="write the directory as HSDS 3.0 JSON + a CSV data package")

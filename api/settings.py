@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 10  # per client address, on top of account lockout
     # Host sites allowed to embed the web chat widget (comma-separated origins).
     widget_allowed_origins: str = ""
+    # Invented job postings and residences (flagged DEMO in every reply) for trying the bot;
+    # off unless asked for, refused in production.
+    demo_data: bool = False
 
     @property
     def widget_origins(self) -> list[str]:
@@ -109,6 +112,13 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError("the prod profile runs on PostgreSQL and Redis: set "
                                  + ", ".join(missing))
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_demo_in_production(self) -> Settings:
+        if self.environment == "production" and self.demo_data:
+            raise ValueError("refusing to start in production with DEMO_DATA=true: demo "
+                             "listings are invented and must not reach real people")
         return self
 
     @model_validator(mode="after")

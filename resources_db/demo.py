@@ -12,10 +12,24 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from resources_db import geo
-from resources_db.models import CostOption, JobPosting
+from resources_db.models import (
+    Address,
+    Attribute,
+    CostOption,
+    JobPosting,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+)
 from resources_db.seed import SeedRecord, _store
 from resources_db.taxonomy import stable_id
 
@@ -113,3 +127,29 @@ def seed_demo(session: Session) -> int:
                                  amount_description=f"${weekly_fee:g} per week (demo)"))
         count += 1
     return count
+
+
+def remove_demo(session: Session) -> int:
+    """Delete every demo record (services with all their rows, organizations, job postings):
+    a database seeded with demo before demo became opt-in shows real listings only after
+    this. Returns how many services and postings were removed."""
+    services = list(session.scalars(select(Service.id).where(Service.is_demo.is_(True))))
+    organizations = list(session.scalars(select(Organization.id)
+                                         .where(Organization.is_demo.is_(True))))
+    locations = list(session.scalars(select(Location.id)
+                                     .where(Location.organization_id.in_(organizations))))
+    for start in range(0, max(len(services), len(locations)), 500):
+        some = services[start:start + 500]
+        places = locations[start:start + 500]
+        session.execute(delete(Attribute).where(Attribute.link_id.in_(some)))
+        for model in (Phone, Schedule, Language, CostOption, ServiceArea, ServiceAtLocation):
+            session.execute(delete(model).where(model.service_id.in_(some)))
+        for model in (Phone, Schedule, Address):
+            session.execute(delete(model).where(model.location_id.in_(places)))
+        session.execute(delete(ServiceAtLocation).where(ServiceAtLocation.location_id.in_(places)))
+    session.execute(delete(Service).where(Service.is_demo.is_(True)))
+    session.execute(delete(Location).where(Location.id.in_(locations)))
+    postings = session.execute(delete(JobPosting).where(JobPosting.is_demo.is_(True))).rowcount
+    session.execute(delete(Phone).where(Phone.organization_id.in_(organizations)))
+    session.execute(delete(Organization).where(Organization.is_demo.is_(True)))
+    return len(services) + (postings or 0)

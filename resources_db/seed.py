@@ -605,8 +605,10 @@ def collect_records(seed_dir: Path, progress: Callable[[str], None] = lambda _m:
 
 def seed_all(session: Session, seed_dir: Path = DEFAULT_SEED_DIR,
              progress: Callable[[str], None] = lambda _m: None,
-             include_demo: bool = True) -> list[SeedReport]:
-    """Import every known file; a file with an unknown header is reported and skipped."""
+             include_demo: bool = False) -> list[SeedReport]:
+    """Import every known file; a file with an unknown header is reported and skipped.
+    Demo records only when asked for (`include_demo`); otherwise any left from an earlier
+    seed are removed, so nobody is shown an invented listing by accident."""
     missing = [name for name in SEED_FILES if not (seed_dir / name).exists()]
     if missing:
         raise FileNotFoundError(f"seed file missing: {', '.join(missing)} in {seed_dir}")
@@ -616,11 +618,13 @@ def seed_all(session: Session, seed_dir: Path = DEFAULT_SEED_DIR,
         _store(session, record)
     for name in unknown:
         reports.append(SeedReport(name, 0, skipped=True))
-    if include_demo:
-        from resources_db.demo import seed_demo  # demo builds on this module's _store
+    from resources_db.demo import remove_demo, seed_demo  # demo builds on this module's _store
 
+    if include_demo:
         n = seed_demo(session)
         progress(f"demo job postings and recovery residences (flagged demo): {n} records")
         reports.append(SeedReport("demo", n))
+    elif removed := remove_demo(session):
+        progress(f"demo records removed (demo is off): {removed}")
     session.commit()
     return reports

@@ -28,15 +28,26 @@ def careerlink_seed_rows() -> list[dict[str, str]]:
     return rows
 
 
-@pytest.fixture(scope="session")
-def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'directory.db'}"
+def _seeded(folder: Path, demo: bool) -> str:
+    url = f"sqlite:///{folder / 'directory.db'}"
     upgrade(url)
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
-        seed_all(session)
+        seed_all(session, include_demo=demo)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The directory as `navigator db seed` makes it: real records only (demo is opt-in)."""
+    return _seeded(tmp_path_factory.mktemp("db"), demo=False)
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The directory as `navigator db seed --demo` makes it: real plus flagged demo records."""
+    return _seeded(tmp_path_factory.mktemp("demo-db"), demo=True)
 
 
 def seeded_copy(seeded_db_url: str, folder: Path) -> str:
@@ -53,9 +64,8 @@ def seeded_copy(seeded_db_url: str, folder: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture(scope="session")
-def seeded_engine(seeded_db_url: str) -> Iterator[Engine]:
-    engine = make_engine(seeded_db_url)
+def _savepoint_engine(url: str) -> Engine:
+    engine = make_engine(url)
 
     # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself.
     @event.listens_for(engine, "connect")
@@ -66,20 +76,44 @@ def seeded_engine(seeded_db_url: str) -> Iterator[Engine]:
     def _begin(conn):  # noqa: ANN001
         conn.exec_driver_sql("BEGIN")
 
-    yield engine
-    engine.dispose()
+    return engine
 
 
-@pytest.fixture
-def db_session(seeded_engine: Engine) -> Iterator[Session]:
-    """A session whose work (commits included) is rolled back after the test."""
-    connection = seeded_engine.connect()
+def _rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session whose work (commits included) is rolled back afterwards."""
+    connection = engine.connect()
     transaction = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
     yield session
     session.close()
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(seeded_db_url: str) -> Iterator[Engine]:
+    engine = _savepoint_engine(seeded_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_db_url: str) -> Iterator[Engine]:
+    engine = _savepoint_engine(demo_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(seeded_engine: Engine) -> Iterator[Session]:
+    """A session on the real-only directory, rolled back after the test."""
+    yield from _rolled_back(seeded_engine)
+
+
+@pytest.fixture
+def demo_session(demo_engine: Engine) -> Iterator[Session]:
+    """A session on the directory seeded with demo records, rolled back after the test."""
+    yield from _rolled_back(demo_engine)
 
 
 @pytest.fixture(scope="session", autouse=True)
