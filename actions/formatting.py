@@ -28,6 +28,13 @@ WHY_IT_FITS = {
     "transit": "buses, shared ride or medical rides",
 }
 
+# What a service that refers to the need does for it (resources_db.search, "refers_for").
+REFERRAL_FITS = {
+    "housing": "county drug & alcohol office: funds and refers to licensed recovery houses",
+}
+# A listing without a phone still says how to reach it: its website, or PA 211.
+NO_PHONE_ASK_211 = "no phone listed: dial 211 for it"
+
 MAX_RESULTS = 3
 
 
@@ -43,7 +50,18 @@ def why_it_fits(hit: ResourceHit) -> str:
     """One line: pay, hours and second-chance for an opening; what the service does otherwise."""
     if hit.kind == "job_posting" and hit.description:
         return hit.description.splitlines()[0]
+    if hit.referral:
+        return REFERRAL_FITS.get(hit.need, "refers you to this help")
     return WHY_IT_FITS.get(hit.need, "")
+
+
+def contact_text(hit: ResourceHit) -> str:
+    """The phone; without one, the website, or how to get the number from PA 211."""
+    if hit.phone:
+        return hit.phone
+    if hit.url:
+        return f"no phone listed: {hit.url}"
+    return NO_PHONE_ASK_211
 
 
 def distance_text(hit: ResourceHit) -> str | None:
@@ -60,7 +78,7 @@ def _line(index: int, hit: ResourceHit) -> str:
     if hit.demo:
         parts[0] += " [DEMO]"
     where = hit.town or (f"{hit.county} County" if hit.county else None)
-    details = [d for d in (where, hit.phone, hit.coverage or distance_text(hit)) if d]
+    details = [d for d in (where, contact_text(hit), hit.coverage or distance_text(hit)) if d]
     if details:
         parts.append(" - ".join(details))
     parts.append(why_it_fits(hit))
@@ -113,11 +131,16 @@ def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
 def format_details(hit: ResourceHit) -> tuple[str, dict[str, Any]]:
     """Everything a person needs to contact one resource, and where the facts came from."""
     lines = [hit.name + (" [DEMO]" if hit.demo else "")]
-    if hit.address:
+    if hit.address and not hit.address_private:
         lines.append(hit.address)
-    elif hit.town:
+    elif hit.town:  # a recovery residence: the town, and the operator's phone (privacy)
         lines.append(f"{hit.town}, PA" + (f" ({hit.county} County)" if hit.county else ""))
-    lines.append(f"Phone: {hit.phone}" if hit.phone else "Phone: not in my directory")
+    if hit.phone:
+        lines.append(f"Phone: {hit.phone}")
+    elif hit.url:
+        lines.append("Phone: not in my directory. Try their website below, or dial 211.")
+    else:
+        lines.append("Phone: not in my directory. Dial 211 (PA 211) and ask for their number.")
     if hit.description:
         lines.append(hit.description)
     if hit.url:
@@ -136,7 +159,10 @@ def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: 
     resources = []
     for h in hits:
         d = asdict(h)
+        if h.address_private:  # people see a residence's town and phone, not its street
+            d["address"] = None
         resources.append({k: d[k] for k in ("id", "need", "name", "county", "distance_mi", "demo",
                                             "town", "address", "phone", "verified", "url",
-                                            "coverage", "statewide", "kind")})
+                                            "coverage", "statewide", "kind", "serves_county",
+                                            "referral")})
     return {"resources": resources, "quick_replies": replies, "handoff": handoff, "crisis": crisis}

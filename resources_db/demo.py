@@ -111,7 +111,7 @@ def demo_residences() -> Iterator[tuple[SeedRecord, float]]:
                 needs=["housing"], source_url=None, source_date=DEMO_SOURCE,
                 source_title=None, notes="Invented demo record: not a real residence.",
                 city=_town_place(town).name, county=county, phones=_demo_phone(ci, 3 + ri),
-                filters={"gender_served": who, "mat_friendly": mat,
+                filters={"gender_served": who, "mat_friendly": mat, "address_private": "true",
                          "accepts_people_with_records": "true", "cost": "paid"}), fee
 
 

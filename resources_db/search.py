@@ -81,6 +81,10 @@ class ResourceHit:
     kind: str = "service"  # or "job_posting"
     # True when it is located in the person's county or its service area names that county.
     serves_county: bool = False
+    # It refers to the need rather than providing it (the county SCA for recovery housing).
+    referral: bool = False
+    # The street address is for coaches only (recovery residences: residents' privacy).
+    address_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -554,6 +558,8 @@ def search_services(session: Session, need: str | None, place: Place | None = No
             break
         if radius >= NEAR_ENOUGH_MI and total:
             break  # something within 100 miles: farther away helps nobody
+    if need:
+        ranked = _referrals_after_providers(session, ranked, need)
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
@@ -565,6 +571,39 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     page = ranked[offset : offset + limit]
     return SearchResult(hits=_hydrate(session, page, need or "any", place), total=total,
                         radius_mi=radius)
+
+
+# A provider this near comes before a service that only refers to the need; a farther one after.
+REFERRAL_AFTER_MI = 25
+
+
+def _flagged(session: Session, ids: list[str], code: str, value: str) -> set[str]:
+    """Which of these services carry the attribute code=value."""
+    out: set[str] = set()
+    for i in range(0, len(ids), 500):
+        out.update(_rows(session, select(Attribute.link_id).where(
+            Attribute.link_id.in_(bindparam("ids", expanding=True)),
+            Attribute.taxonomy_term_id == term_id(code), Attribute.value == value),
+            {"ids": ids[i:i + 500]}).scalars())
+    return out
+
+
+def _referrals_after_providers(session: Session, ranked: list[_Candidate],
+                               need: str) -> list[_Candidate]:
+    """The SCA serves the county for recovery housing, but a person asking for a house wants
+    the houses first: a service that refers to the need moves after the providers that serve
+    the county or are within REFERRAL_AFTER_MI, and stays before farther ones."""
+    referrals = _flagged(session, [c.id for c in ranked if c.kind == "service"], "refers_for",
+                         need)
+    if not referrals:
+        return ranked
+
+    def near_provider(c: _Candidate) -> bool:
+        return c.id not in referrals and (c.area_match or (
+            c.distance_mi is not None and c.distance_mi <= REFERRAL_AFTER_MI))
+
+    firsts = [c for c in ranked if near_provider(c)]
+    return firsts + [c for c in ranked if not near_provider(c)]
 
 
 def _help_on_first_page(ranked: list[_Candidate], limit: int) -> list[_Candidate]:
@@ -586,11 +625,14 @@ def _hydrate(session: Session, page: list[_Candidate], need: str,
     service_ids = [c.id for c in page if c.kind == "service"]
     job_ids = [c.id for c in page if c.kind == "job_posting"]
     services = _service_facts(session, service_ids, place) if service_ids else {}
+    referral = _flagged(session, service_ids, "refers_for", need) if service_ids else set()
+    private = _flagged(session, service_ids, "address_private", "true") if service_ids else set()
     jobs = {j.id: j for j in session.scalars(select(JobPosting).where(JobPosting.id.in_(job_ids)))} \
         if job_ids else {}
     hits = []
     for c in page:
-        hit = _service_hit(services[c.id], need, place) if c.kind == "service" \
+        hit = replace(_service_hit(services[c.id], need, place), referral=c.id in referral,
+                      address_private=c.id in private) if c.kind == "service" \
             else _job_hit(jobs[c.id], place)
         hits.append(replace(hit, distance_mi=c.distance_mi if c.distance_mi is not None
                             else hit.distance_mi))
@@ -706,6 +748,9 @@ def get_resource(session: Session, resource_id: str, need: str,
     service = session.scalars(
         select(Service).where(Service.id == resource_id).options(*_LOAD_FOR_HIT)).first()
     if service is not None:
-        return _service_hit(_ServiceFacts.of(service, place), need, place)
+        return replace(_service_hit(_ServiceFacts.of(service, place), need, place),
+                       referral=bool(_flagged(session, [service.id], "refers_for", need)),
+                       address_private=bool(_flagged(session, [service.id], "address_private",
+                                                     "true")))
     job = session.get(JobPosting, resource_id)
     return _job_hit(job, place) if job else None

@@ -388,7 +388,8 @@ def sca_records(path: Path) -> Iterator[SeedRecord]:
         counties = split_counties(row["counties_served"])
         yield SeedRecord(
             key=f"sca|{row['sca_name']}", organization=row["sca_name"], name=row["sca_name"],
-            description=SCA_DESCRIPTION, needs=["treatment_referral"], **_src(row),
+            description=SCA_DESCRIPTION, needs=["treatment_referral", "housing"], **_src(row),
+            filters={"refers_for": "housing"},
             notes=_notes(row["notes"], row["hours"] and f"Hours: {row['hours']}"),
             street=row["address"], city=row["city"],
             county=counties[0] if len(counties) == 1 else "", zip=row["zip"][:5],
@@ -412,7 +413,7 @@ def residence_records(path: Path) -> Iterator[SeedRecord]:
             county=(split_counties(row["county"]) or [""])[0], zip=row["zip"][:5],
             phones=row["phone"], website=row["website"] or None,
             counties_served=counties if len(counties := split_counties(row["county"])) > 1
-            else [], filters={"gender_served": who} if who else {})
+            else [], filters={"address_private": "true"} | ({"gender_served": who} if who else {}))
 
 
 def rco_records(path: Path) -> Iterator[SeedRecord]:

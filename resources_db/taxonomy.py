@@ -31,6 +31,11 @@ FILTERS: dict[str, str] = {
     "cost": "free, sliding_scale or paid",
     "evening_hours": "Open or answering on weekday evenings",
     "weekend_hours": "Open or answering on weekends",
+    # The value is a need: the service helps people reach it rather than providing it (the
+    # county SCA funds and refers to licensed recovery houses): listed after the providers.
+    "refers_for": "Refers to this need rather than providing it (e.g. an SCA for housing)",
+    # Recovery residences: the street address is for coaches; people get the town and phone.
+    "address_private": "The street address is shown to coaches only (residents' privacy)",
     "lead_needs_intake": "A lead without a phone (e.g. SAMHSA 2021 extract): show only with the "
                          "intake line that confirms it (PA Get Help Now or the county SCA)",
 }

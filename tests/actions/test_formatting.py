@@ -1,4 +1,4 @@
-from actions.formatting import MAX_RESULTS, format_results
+from actions.formatting import MAX_RESULTS, format_details, format_results
 from resources_db import geo
 from resources_db.search import ResourceHit
 
@@ -98,3 +98,34 @@ def test_a_job_opening_says_pay_hours_and_second_chance():
     text, custom = format_results("jobs", ERIE, [opening], total=1)
     assert "$15-17/hr; evenings; part time; second chance employer" in text
     assert "[DEMO]" in text and custom["resources"][0]["kind"] == "job_posting"
+
+
+def test_a_listing_without_a_phone_says_how_to_reach_it():
+    text, _ = format_results("careerlink", ERIE, [
+        hit(1, phone=None, url="https://www.pacareerlink.pa.gov"), hit(2, phone=None)], total=2)
+    assert "no phone listed: https://www.pacareerlink.pa.gov" in text
+    assert "no phone listed: dial 211" in text
+    details, _ = format_details(hit(2, phone=None))
+    assert "Dial 211" in details and "ask for their number" in details
+
+
+def test_a_recovery_residence_shows_town_and_phone_but_not_its_street():
+    house = hit(1, need="housing", name="Serenity House", town="Reading", county="Berks",
+                address="12 Elm St, Reading, PA 19601", phone="610-555-0100",
+                address_private=True)
+    details, custom = format_details(house)
+    assert "Elm St" not in details and "Reading, PA (Berks County)" in details
+    assert "610-555-0100" in details
+    assert custom["resources"][0]["address"] is None
+    text, custom = format_results("housing", geo.resolve_place("reading"), [house], total=1)
+    assert "Elm St" not in text and custom["resources"][0]["address"] is None
+    office = hit(2, address="1920 Kutztown Road, Reading, PA 19604")
+    assert "1920 Kutztown Road" in format_details(office)[0]  # an office keeps its street
+
+
+def test_the_county_sca_is_listed_as_a_referral_for_housing_and_says_it_serves_the_county():
+    sca = hit(1, need="housing", name="Berks County SCA", referral=True,
+              coverage="serves Berks County", distance_mi=None)
+    text, custom = format_results("housing", geo.resolve_place("reading"), [sca], total=1)
+    assert "refers to licensed recovery houses" in text and "serves Berks County" in text
+    assert custom["resources"][0]["referral"] is True
