@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import directory
 from actions.formatting import MAX_RESULTS, format_details, format_results
-from actions.location import pick_location, place_problem_reply
+from actions.location import pending_place_choice, pick_location, utter_place_problem
 from resources_db import geo
 from resources_db.filters import filters_for_need, filters_from_text
 from resources_db.search import get_resource, search_services
@@ -26,9 +26,9 @@ def _place_or_ask(dispatcher: CollectingDispatcher, tracker: Tracker) -> geo.Pla
         dispatcher.utter_message(response="utter_ask_location")
         return None
     try:
-        return geo.resolve_place(text)
-    except geo.PlaceError as error:
-        dispatcher.utter_message(text=place_problem_reply(error))
+        return geo.resolve_place(text)  # misspellings too: "allentwon" is Allentown
+    except geo.PlaceError as error:  # unknown, outside PA, or which of two places
+        utter_place_problem(dispatcher, error)
         return None
 
 
@@ -108,6 +108,11 @@ class ActionResultDetails(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
+        if (choice := pending_place_choice(tracker)) is not None:
+            # "2" answered "Did you mean 1. ... 2. ...?": the search goes on there.
+            tracker.slots["location"] = choice
+            return [SlotSet("location", choice), SlotSet("result_number", None),
+                    *search_page(dispatcher, tracker, offset=0)]
         ids = tracker.get_slot("result_ids") or []
         index = result_index(tracker.get_slot("result_number"))
         if not ids:

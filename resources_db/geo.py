@@ -292,8 +292,8 @@ class Correction:
 
 # Tuned on dev sets only (synthetic typos of every county and town of 3+ zip codes, the NLU
 # examples' own words, the 400 biggest US cities outside PA), never on the frozen set.
-ONE_EDIT_FROM = 5  # letters (6 for a hamlet of one zip code: "child" is not Childs, PA)
-HAMLET_ONE_EDIT_FROM = 7
+ONE_EDIT_FROM = 5  # letters, to a place of 2+ zip codes
+HAMLET_ONE_EDIT_FROM = 7  # to a hamlet of one zip code ("child" is not Childs, PA)
 TWO_EDITS_FROM = 8  # letters, and only to a place of 2+ zip codes
 FIRST_LETTER_KEPT = True
 
