@@ -110,22 +110,33 @@ def test_demo_listings_never_count_and_far_is_not_nearby():
     assert classify("Erie", "housing", [replace(line, serves_county=True)]).state == STATEWIDE
 
 
-def test_a_cell_served_only_by_demo_listings_is_not_served(db_session):
-    county = next(iter(LARGEST_COUNTIES))  # demo residences are seeded there
-    hits = [h for page in coverage.search_pages(db_session, "housing", county) for h in page]
+def test_a_cell_served_only_by_demo_listings_is_not_served(demo_session):
+    county = next(iter(LARGEST_COUNTIES))  # `db seed --demo` puts demo residences there
+    hits = [h for page in coverage.search_pages(demo_session, "housing", county) for h in page]
     serving = [h for h in hits if h.serves_county and not h.statewide]
-    assert any(h.demo for h in serving), "the seed puts demo residences in the largest counties"
+    assert any(h.demo for h in serving), "the demo seed puts residences in the largest counties"
     real = [h for h in serving if not h.demo]
-    before = coverage.measure_cell(db_session, county, "housing")
+    before = coverage.measure_cell(demo_session, county, "housing")
     assert before.state == SERVES if real else before.state != SERVES
     for hit in real:  # only demo listings serve the county now
-        record = db_session.get(Service, hit.id) or db_session.get(JobPosting, hit.id)
+        record = demo_session.get(Service, hit.id) or demo_session.get(JobPosting, hit.id)
         record.is_demo = True
-    db_session.flush()
-    after = coverage.measure_cell(db_session, county, "housing")
+    demo_session.flush()
+    after = coverage.measure_cell(demo_session, county, "housing")
     assert after.state != SERVES, after.why
     assert after.demo_ignored >= len(serving)
     assert after.listing not in {h.name for h in serving}
+
+
+def test_demo_records_change_no_cell(demo_session, db_session):
+    """The same directory with and without `--demo`: the same matrix where demo records are."""
+    counties = list(LARGEST_COUNTIES)
+    with_demo = coverage.measure(demo_session, ("jobs", "housing"), counties)
+    real_only = coverage.measure(db_session, ("jobs", "housing"), counties)
+    assert sum(c.demo_ignored for c in with_demo.cells.values()) > 0
+    assert sum(c.demo_ignored for c in real_only.cells.values()) == 0
+    assert {k: c.state for k, c in with_demo.cells.items()} == \
+        {k: c.state for k, c in real_only.cells.items()}
 
 
 def test_listings_without_a_phone_are_real_ones_with_none(db_session):
