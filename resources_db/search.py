@@ -563,14 +563,37 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
+    elsewhere: list[_Candidate] = []
+    if place is not None and need not in OPEN_TO_ALL_NEEDS:
+        ranked, elsewhere = _split_other_areas(session, ranked)
     # When the local list stops early, it holds at least the first offset + limit + 1.
-    ranked = ranked + statewide
+    ranked = ranked + statewide + elsewhere
     total += len(statewide)
     if need == "jobs":
         ranked = _help_on_first_page(ranked, limit)
     page = ranked[offset : offset + limit]
     return SearchResult(hits=_hydrate(session, page, need or "any", place), total=total,
                         radius_mi=radius)
+
+
+# American Job Centers (CareerLink) and openings serve anyone who walks in; for the other
+# needs an agency bound to other counties (an ELRC, an SCA, MATP, a county transit authority)
+# cannot take the person: it is listed after the statewide lines, saying whom it serves.
+OPEN_TO_ALL_NEEDS = frozenset({"jobs", "careerlink"})
+
+
+def _split_other_areas(session: Session, ranked: list[_Candidate],
+                       ) -> tuple[list[_Candidate], list[_Candidate]]:
+    """(candidates for the person, those whose service area names only other counties)."""
+    ids = [c.id for c in ranked if c.kind == "service" and not c.area_match]
+    bound: set[str] = set()
+    for i in range(0, len(ids), 500):
+        bound.update(_rows(session, select(ServiceArea.service_id).where(
+            ServiceArea.service_id.in_(bindparam("ids", expanding=True)), ServiceArea.name != "")
+            .distinct(), {"ids": ids[i:i + 500]}).scalars())
+    if not bound:
+        return ranked, []
+    return ([c for c in ranked if c.id not in bound], [c for c in ranked if c.id in bound])
 
 
 # A provider this near comes before a service that only refers to the need; a farther one after.
@@ -650,6 +673,7 @@ class _ServiceFacts:
     address: tuple | None  # address_1, city, region, postal_code
     only_area: str | None  # the county it serves when it names exactly one
     serves_place: bool  # it serves the person's county
+    areas: int = 0  # how many counties its service area names
 
     @classmethod
     def of(cls, service: Service, place: Place | None) -> _ServiceFacts:
@@ -665,7 +689,8 @@ class _ServiceFacts:
                    (address.address_1, address.city, address.region, address.postal_code)
                    if address else None,
                    areas[0] if len(areas) == 1 else None,
-                   bool(place and any(a.name == place.county for a in service.service_areas)))
+                   bool(place and any(a.name == place.county for a in service.service_areas)),
+                   len(areas))
 
 
 def _service_facts(session: Session, ids: list[str],
@@ -682,7 +707,7 @@ def _service_facts(session: Session, ids: list[str],
         out[r[0]] = _ServiceFacts(
             tuple(r[:8]), r[8], tuple(spot[:3]) if spot else None,
             tuple(spot[4:]) if spot and spot[3] is not None else None,
-            r[11] if r[10] == 1 else None, bool(r[12]))
+            r[11] if r[10] == 1 else None, bool(r[12]), r[10] or 0)
     return out
 
 
@@ -700,6 +725,9 @@ def _service_hit(facts: _ServiceFacts, need: str, place: Place | None) -> Resour
         coverage = "statewide"
     elif place and facts.serves_place:
         coverage = f"serves {place.county} County"
+    elif place and facts.areas and need not in OPEN_TO_ALL_NEEDS:  # not the person's county
+        coverage = f"serves {facts.only_area} County only" if facts.only_area \
+            else "serves other counties"
     address_1, city, region, postal_code = address or (None, None, None, None)
     street = ", ".join(filter(None, [address_1, city, "PA", postal_code])) if address else None
     return ResourceHit(

@@ -435,7 +435,10 @@ def matp_records(path: Path) -> Iterator[SeedRecord]:
         street, town, zip_code = _address_parts(row["address"])
         yield SeedRecord(
             key=f"matp|{row['county']}|{row['provider']}", organization=row["provider"],
-            name=f"MATP - {row['county']} ({row['provider']})", description=MATP_DESCRIPTION,
+            # One county: "MATP - Erie (provider)"; many: the provider's name, the counties are
+            # its service area (a name listing eleven counties reads badly in an SMS).
+            name=f"MATP - {row['county']} ({row['provider']})" if len(counties) == 1
+            else f"MATP - {row['provider']}", description=MATP_DESCRIPTION,
             needs=["transit"], **_src(row),
             notes=_notes(row["address"] and f"Address as given: {row['address']}", row["notes"]),
             street=street, city=town, zip=zip_code, phones=row["phone"], hours=row["hours"],
@@ -563,9 +566,16 @@ def merge_update(base: SeedRecord, new: SeedRecord) -> SeedRecord:
     return merged
 
 
+# Real rows this project found itself (each with its source URL and date), in the same
+# formats as the shared seed: read after it, so a row here can update a shared one.
+PROJECT_SEED_DIR = Path(__file__).resolve().parent / "seed_data"
+
+
 def seed_paths(seed_dir: Path) -> list[Path]:
-    """Every CSV of the seed folder, then of its more/ folder (base rows before updates)."""
-    return [*sorted(seed_dir.glob("*.csv")), *sorted((seed_dir / "more").glob("*.csv"))]
+    """Every CSV of the seed folder, then of its more/ folder (base rows before updates), then
+    the project's own found rows (only with the default seed folder)."""
+    own = sorted(PROJECT_SEED_DIR.glob("*.csv")) if seed_dir == DEFAULT_SEED_DIR else []
+    return [*sorted(seed_dir.glob("*.csv")), *sorted((seed_dir / "more").glob("*.csv")), *own]
 
 
 def collect_records(seed_dir: Path, progress: Callable[[str], None] = lambda _m: None,
@@ -575,7 +585,8 @@ def collect_records(seed_dir: Path, progress: Callable[[str], None] = lambda _m:
     kind_of: dict[str, Callable] = {}
     reports, unknown = [], []
     for path in seed_paths(seed_dir):
-        label = str(path.relative_to(seed_dir))
+        label = str(path.relative_to(seed_dir)) if path.is_relative_to(seed_dir) \
+            else f"project {path.name}"
         importer = HEADERS.get(_header(path))
         if importer is None:
             unknown.append(label)

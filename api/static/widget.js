@@ -54,6 +54,9 @@
     call: 'Call ',
     lastChecked: 'Last checked: ',
     miAway: ' mi away',
+    website: 'Website',
+    noPhone: 'No phone listed: ',
+    ask211: 'Dial 211 for their number',
     defaultResourceName: 'Resource'
   };
 
@@ -456,7 +459,10 @@
     var address = str(r.address).trim();
     if (address) li.appendChild(el('p', 'rtw-card-address', address));
 
-    if (typeof r.distance_mi === 'number' && isFinite(r.distance_mi) && r.distance_mi >= 0) {
+    var coverage = str(r.coverage).trim();
+    if (coverage) {
+      li.appendChild(el('p', 'rtw-card-coverage', coverage));
+    } else if (typeof r.distance_mi === 'number' && isFinite(r.distance_mi) && r.distance_mi >= 0) {
       li.appendChild(el('p', 'rtw-card-distance', r.distance_mi.toFixed(1) + TEXT.miAway));
     }
 
@@ -473,6 +479,22 @@
       } else {
         li.appendChild(el('p', 'rtw-card-phone', phone));
       }
+    } else {
+      // No phone in the directory: its website, else PA 211, so every card can be acted on.
+      var site = str(r.url).trim();
+      li.appendChild(el('p', 'rtw-card-phone', TEXT.noPhone));
+      var reach = el('a', 'rtw-action rtw-call');
+      if (/^https?:\/\//i.test(site)) {
+        reach.href = site;
+        reach.target = '_blank';
+        reach.rel = 'noopener noreferrer';
+        reach.appendChild(document.createTextNode(TEXT.website));
+        reach.appendChild(srOnly(' ' + name + TEXT.newTab));
+      } else {
+        reach.href = 'tel:211';
+        reach.appendChild(document.createTextNode(TEXT.ask211));
+      }
+      actions.appendChild(reach);
     }
     var map = el('a', 'rtw-action rtw-map');
     map.href = mapHref(r);

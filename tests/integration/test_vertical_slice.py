@@ -6,7 +6,6 @@ SQLite directory seeded from ../shared/data/pa_seed, then talks to the api like 
 
 from __future__ import annotations
 
-import csv
 import secrets
 import sqlite3
 from xml.etree import ElementTree
@@ -16,8 +15,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from api.services.sms_render import segments
-from resources_db.demo import demo_residences
-from resources_db.seed import DEFAULT_SEED_DIR
+from resources_db.seed import DEFAULT_SEED_DIR, collect_records
 from tests.conftest import careerlink_seed_rows
 
 pytestmark = pytest.mark.integration
@@ -38,9 +36,9 @@ def test_healthz_reports_all_three_parts_up(system):
     body = httpx.get(f"{system['base']}/healthz", timeout=5).json()
     assert body["status"] == "ok"
     assert body["engine"] == body["action_server"] == "up"
-    seed_rows = sum(len(list(csv.DictReader(path.open(newline=""))))
-                    for path in DEFAULT_SEED_DIR.glob("*.csv"))
-    assert body["database"]["services"] == seed_rows + len(list(demo_residences()))
+    # Every record of the seed folders (updates merged into their office), and no demo record.
+    records, _, _ = collect_records(DEFAULT_SEED_DIR)
+    assert body["database"]["services"] == len(records)
 
 
 def test_web_chat_job_search_in_erie_names_real_offices(system):
@@ -52,6 +50,7 @@ def test_web_chat_job_search_in_erie_names_real_offices(system):
     assert all(r["need"] == "jobs" and r["demo"] is False for r in resources)
     assert resources[0]["name"] in listing["text"]
     assert "Erie" in listing["text"]
+    assert resources[0]["name"] == "PA CareerLink Erie County" and resources[0]["serves_county"]
     distances = [r["distance_mi"] for r in resources]
     assert distances == sorted(distances)
 
@@ -148,7 +147,8 @@ def test_a_change_of_mind_in_the_middle_of_a_search(system):
     assert "town, county or zip" in texts(asked_again)
     listing = listing_of(chat(system, "client-mind-00001", "york"))
     assert all(r["need"] == "transit" for r in listing["custom"]["resources"])
-    assert listing["custom"]["resources"][0]["name"].startswith("rabbittransit")
+    first = listing["custom"]["resources"][0]
+    assert "rabbittransit" in first["name"] and first["coverage"] == "serves York County"
 
 
 def test_nobody_is_trapped_in_the_search_form(system):

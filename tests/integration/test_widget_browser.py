@@ -32,6 +32,10 @@ def test_a_person_finds_an_office_and_can_call_it(page: Page):
     expect(card).to_be_visible(timeout=30_000)
     names = {row["name"] for row in careerlink_seed_rows()}
     assert card.locator("h3, h4, [class*=name]").first.inner_text().strip() in names
+    # Erie County's own office first: no phone in the directory, so its website is offered.
+    assert card.locator("h3").first.inner_text().strip() == "PA CareerLink Erie County"
+    expect(card.get_by_role("link", name="Website")).to_have_attribute(
+        "href", "https://www.pacareerlink.pa.gov")
     call = page.locator("#rtw-navigator a[href^='tel:']").first
     assert call.get_attribute("href") == "tel:8443335248"  # PA CareerLink Warren, from the seed
     assert page.locator("#rtw-navigator a[href*='openstreetmap.org']").count() >= 1
