@@ -7,6 +7,9 @@ person asking in that county gets from the one search (search.search_services), 
 - "statewide": only statewide lines,
 - "nothing": none of these (demo listings never count).
 
+A hit that only refers to the need (ResourceHit.referral: the county SCA for recovery housing)
+is what the person gets too, but it is not the need: it decides no cell and is counted apart.
+
 Each county is searched as the place "<County> County" (geo.resolve_place), with the search's
 own widening, page after page until the answer is known: the first real hit that serves the
 county decides, else every local hit is read (statewide lines come after all local ones).
@@ -56,17 +59,22 @@ class Cell:
     distance_mi: float | None = None  # of that listing ("nearby")
     statewide_lines: int = 0  # real statewide lines the search lists after the local ones
     demo_ignored: int = 0  # demo hits read and not counted
+    referrals: int = 0  # real hits that refer to the need rather than provide it
 
     @property
     def why(self) -> str:
         """One line saying what decided the cell."""
         if self.state == SERVES:
-            return f"serves: {self.listing}"
-        if self.state == NEARBY:
-            return f"nearest: {self.listing}, {self.distance_mi:g} mi"
-        if self.state == STATEWIDE:
-            return f"{self.statewide_lines} statewide line{'s' * (self.statewide_lines != 1)}"
-        return "nothing real" + (f" ({self.demo_ignored} demo ignored)" if self.demo_ignored else "")
+            said = f"serves: {self.listing}"
+        elif self.state == NEARBY:
+            said = f"nearest: {self.listing}, {self.distance_mi:g} mi"
+        elif self.state == STATEWIDE:
+            said = f"{self.statewide_lines} statewide line{'s' * (self.statewide_lines != 1)}"
+        else:
+            said = "nothing real"
+        extra = [f"{n} {what}" for n, what in ((self.referrals, "referral (not counted)"),
+                                              (self.demo_ignored, "demo ignored")) if n]
+        return said + (f" ({'; '.join(extra)})" if extra else "")
 
 
 @dataclass(frozen=True)
@@ -103,23 +111,27 @@ class Coverage:
 def classify(county: str, need: str, hits: Iterable[ResourceHit]) -> Cell:
     """The state of a cell from the hits of its search, in rank order: the first real hit
     serving the county decides; else the nearest real local hit within NEAR_ENOUGH_MI; else
-    a real statewide line; else nothing."""
+    a real statewide line; else nothing. Demo hits and referrals decide nothing."""
     nearest = None
-    statewide = demo = 0
+    statewide = demo = referrals = 0
     for hit in hits:
         if hit.demo:
             demo += 1
+        elif hit.referral:
+            referrals += 1
         elif hit.statewide:
             statewide += 1
         elif hit.serves_county:
-            return Cell(county, need, SERVES, hit.name, hit.distance_mi, demo_ignored=demo)
+            return Cell(county, need, SERVES, hit.name, hit.distance_mi, demo_ignored=demo,
+                        referrals=referrals)
         elif hit.distance_mi is not None and hit.distance_mi <= NEAR_ENOUGH_MI and (
                 nearest is None or hit.distance_mi < nearest.distance_mi):
             nearest = hit
     if nearest is not None:
-        return Cell(county, need, NEARBY, nearest.name, nearest.distance_mi, statewide, demo)
+        return Cell(county, need, NEARBY, nearest.name, nearest.distance_mi, statewide, demo,
+                    referrals)
     return Cell(county, need, STATEWIDE if statewide else NOTHING, statewide_lines=statewide,
-                demo_ignored=demo)
+                demo_ignored=demo, referrals=referrals)
 
 
 def search_pages(session: Session, need: str, county: str) -> Iterator[list[ResourceHit]]:
@@ -142,7 +154,7 @@ def measure_cell(session: Session, county: str, need: str) -> Cell:
     seen: list[ResourceHit] = []
     for hits in search_pages(session, need, county):
         seen += hits
-        if any(h.serves_county and not h.demo and not h.statewide for h in hits):
+        if classify(county, need, hits).state == SERVES:
             break
     return classify(county, need, seen)
 

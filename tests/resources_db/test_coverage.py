@@ -106,6 +106,12 @@ def test_demo_listings_never_count_and_far_is_not_nearby():
     assert classify("Erie", "housing", [far, line]).state == STATEWIDE
     here = _hit("Real Here", serves_county=True, distance_mi=12.0)
     assert classify("Erie", "housing", [demo_here, near, here]).state == SERVES
+    # The county SCA refers people to recovery housing: what they get, but not a house.
+    sca = _hit("County SCA", serves_county=True, referral=True, distance_mi=None)
+    cell = classify("Erie", "housing", [sca, near, line])
+    assert (cell.state, cell.listing, cell.referrals) == (NEARBY, "Real House", 1)
+    assert "1 referral" in cell.why
+    assert classify("Erie", "housing", [sca, line]).state == STATEWIDE
     # A statewide line never "serves" a county, whatever its flags say.
     assert classify("Erie", "housing", [replace(line, serves_county=True)]).state == STATEWIDE
 
