@@ -462,6 +462,20 @@ def taxonomy_terms_to_hsds(session: Session, terms: Sequence[TaxonomyTerm]
     return [writer.term(t) for t in terms]
 
 
+def taxonomies_to_hsds(session: Session) -> list[dict[str, Any]]:
+    """Every taxonomy our terms come from (the database's and the record-notes one), with its
+    metadata, by name: the terms are listed apart (/taxonomy_terms?taxonomy_id=), as HSDS does."""
+    rows = {t.id: t for t in session.scalars(select(Taxonomy))}
+    metadata: dict[str, list[Metadata]] = defaultdict(list)
+    for meta in session.scalars(select(Metadata).where(Metadata.resource_id.in_(rows))):
+        metadata[meta.resource_id].append(meta)
+    out = [fields_of(t) | {"metadata": [fields_of(m) for m in _by_id(metadata[t.id])]}
+           for t in rows.values()]
+    if PROVENANCE_TAXONOMY_ID not in rows:  # it lives here, not in the database
+        out.append(PROVENANCE_TAXONOMY | {"metadata": []})
+    return sorted(out, key=lambda t: (t["name"], t["id"]))
+
+
 # --- HSDS -> rows -------------------------------------------------------------------------------
 
 def row_from_fields(model: type[Base], obj: dict[str, Any]) -> Base:

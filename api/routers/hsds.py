@@ -6,6 +6,7 @@ fields plus attributes and metadata (so demo and provenance notes are always vis
 resources_db/hsds.py); `full=true` nests everything. `search` matches every word in the name
 or description. service_at_locations takes `postcode` (a PA zip: services at that zip or
 serving its county) and `proximity` (meters from the postcode's centroid, as openapi says).
+Taxonomies (ours and the record-notes one) list no terms: those are at /taxonomy_terms.
 """
 
 from __future__ import annotations
@@ -252,3 +253,22 @@ def get_taxonomy_term(term_id: str, session: SessionDep) -> dict[str, Any]:
         if term["id"] == term_id:
             return term
     raise HTTPException(404, detail=f"no taxonomy_term with id {term_id}")
+
+
+@router.get("/taxonomies")
+def list_taxonomies(session: SessionDep, search: Search = None, page: Page = 1,
+                    per_page: PerPage = 50) -> dict[str, Any]:
+    """Our needs taxonomy and the record-notes one; their terms are at /taxonomy_terms."""
+    words = re.findall(r"\w+", (search or "").lower())
+    taxonomies = [t for t in hsds.taxonomies_to_hsds(session)
+                  if all(w in f"{t['name']} {t['description']}".lower() for w in words)]
+    chosen = taxonomies[(page - 1) * per_page: page * per_page]
+    return page_of(chosen, len(taxonomies), page, per_page)
+
+
+@router.get("/taxonomies/{taxonomy_id}")
+def get_taxonomy(taxonomy_id: str, session: SessionDep) -> dict[str, Any]:
+    for taxonomy in hsds.taxonomies_to_hsds(session):
+        if taxonomy["id"] == taxonomy_id:
+            return taxonomy
+    raise HTTPException(404, detail=f"no taxonomy with id {taxonomy_id}")

