@@ -13,7 +13,9 @@ The same queries are answered by a BASELINE that uses neither grid cells, search
 full-text index: per query it reads every service, location, service_at_location and
 service_area row, and the attribute rows of the terms the query asks about, with plain SELECTs,
 and filters, measures and ranks in Python, following search.py's documented semantics (the
-person's county counts as distance 0, statewide after local, widening 15/40/100 miles/everywhere
+person's county counts as distance 0, statewide after local, a service that refers to the
+need after the providers near, agencies bound to other counties after the statewide lines
+(except jobs and CareerLink), widening 15/40/100 miles/everywhere
 but not past 100 miles once something is found, jobs with second-chance openings only). Free
 text is matched as whole words: the query words are chosen so that this equals FTS5 prefix and
 PostgreSQL stemmed matching (tests/resources_db/test_bench.py). The page's ids and the total
@@ -62,7 +64,13 @@ from resources_db.models import (
     ServiceAtLocation,
     refresh_search_keys,
 )
-from resources_db.search import NEAR_ENOUGH_MI, WIDENING_RADII_MI, search_services
+from resources_db.search import (
+    NEAR_ENOUGH_MI,
+    OPEN_TO_ALL_NEEDS,
+    REFERRAL_AFTER_MI,
+    WIDENING_RADII_MI,
+    search_services,
+)
 from resources_db.seed import ensure_taxonomy
 from resources_db.taxonomy import FILTERS, NEEDS, term_id
 
@@ -229,6 +237,8 @@ def _filters(rng: random.Random, need: str) -> dict[str, str]:
     """Filter attributes where the (imaginary) source states them; blank means unknown."""
     out = {}
     clinical = need in ("housing", "treatment_referral", "recovery_support")
+    if need == "treatment_referral" and rng.random() < 0.3:  # an SCA: refers to housing
+        out |= {"housing": "true", "refers_for": "housing"}
     if rng.random() < (0.7 if clinical else 0.1):
         out["mat_friendly"] = "true" if rng.random() < 0.65 else "false"
     if need == "housing" and rng.random() < 0.85:
@@ -498,7 +508,21 @@ def baseline_answer(conn: Connection, q: BenchQuery) -> tuple[list[str], int]:
             break
         if radius >= NEAR_ENOUGH_MI and ranked:
             break  # something within 100 miles: the search stops widening
+    serving = {sid for sid, county in areas if place and county == place.county}
+    if q.need:  # a service that refers to the need: after the providers near (search.py)
+        refers = set(conn.execute(select(Attribute.link_id).where(
+            Attribute.taxonomy_term_id == term_id("refers_for"),
+            Attribute.value == q.need)).scalars())
+        near = [r for r in ranked if r[-1] not in refers
+                and (r[-1] in serving or r[1] <= REFERRAL_AFTER_MI)]
+        ranked = near + [r for r in ranked if r not in near]
+    elsewhere = []
+    if place is not None and q.need not in OPEN_TO_ALL_NEEDS:  # bound to other counties
+        bound = {sid for sid, county in areas if county} - serving
+        elsewhere = [r for r in ranked if r[-1] in bound]
+        ranked = [r for r in ranked if r[-1] not in bound]
     ranked += sorted(rank(sid, None, False) for sid, c in candidates.items() if c[2])
+    ranked += elsewhere
     return [r[-1] for r in ranked[q.offset:q.offset + PAGE]], len(ranked)
 
 

@@ -7,8 +7,9 @@ person asking in that county gets from the one search (search.search_services), 
 - "statewide": only statewide lines,
 - "nothing": none of these (demo listings never count).
 
-A hit that only refers to the need (ResourceHit.referral: the county SCA for recovery housing)
-is what the person gets too, but it is not the need: it decides no cell and is counted apart.
+A hit that refers to the need (ResourceHit.referral: the county SCA for recovery housing: it
+funds and refers to licensed houses) is a real answer for its counties: it serves the county
+like a provider, and is also counted apart so the matrix says where only the SCA answers.
 
 Each county is searched as the place "<County> County" (geo.resolve_place), with the search's
 own widening, page after page until the answer is known: the first real hit that serves the
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 from resources_db.geo import PA_COUNTIES, resolve_place
 from resources_db.models import Attribute, Phone, Service
 from resources_db.search import NEAR_ENOUGH_MI, ResourceHit, search_services
-from resources_db.taxonomy import NEEDS, term_id
+from resources_db.taxonomy import PERSON_NEEDS, term_id
 
 SERVES, NEARBY, STATEWIDE, NOTHING = "serves", "nearby", "statewide", "nothing"
 STATES = (SERVES, NEARBY, STATEWIDE, NOTHING)  # best first
@@ -72,7 +73,7 @@ class Cell:
             said = f"{self.statewide_lines} statewide line{'s' * (self.statewide_lines != 1)}"
         else:
             said = "nothing real"
-        extra = [f"{n} {what}" for n, what in ((self.referrals, "referral (not counted)"),
+        extra = [f"{n} {what}" for n, what in ((self.referrals, "by referral (the SCA)"),
                                               (self.demo_ignored, "demo ignored")) if n]
         return said + (f" ({'; '.join(extra)})" if extra else "")
 
@@ -111,17 +112,17 @@ class Coverage:
 def classify(county: str, need: str, hits: Iterable[ResourceHit]) -> Cell:
     """The state of a cell from the hits of its search, in rank order: the first real hit
     serving the county decides; else the nearest real local hit within NEAR_ENOUGH_MI; else
-    a real statewide line; else nothing. Demo hits and referrals decide nothing."""
+    a real statewide line; else nothing. Demo hits decide nothing; a referral serving the
+    county decides as a provider does (counted apart too)."""
     nearest = None
     statewide = demo = referrals = 0
     for hit in hits:
         if hit.demo:
             demo += 1
-        elif hit.referral:
-            referrals += 1
         elif hit.statewide:
             statewide += 1
         elif hit.serves_county:
+            referrals += hit.referral
             return Cell(county, need, SERVES, hit.name, hit.distance_mi, demo_ignored=demo,
                         referrals=referrals)
         elif hit.distance_mi is not None and hit.distance_mi <= NEAR_ENOUGH_MI and (
@@ -161,8 +162,8 @@ def measure_cell(session: Session, county: str, need: str) -> Cell:
 
 def measure(session: Session, needs: Iterable[str] | None = None,
             counties: Iterable[str] | None = None) -> Coverage:
-    """The county x need matrix: every county (PA_COUNTIES) x every need of the taxonomy."""
-    needs = tuple(NEEDS if needs is None else needs)
+    """The county x need matrix: every county (PA_COUNTIES) x every need people ask for."""
+    needs = tuple(PERSON_NEEDS if needs is None else needs)
     counties = tuple(PA_COUNTIES if counties is None else counties)
     cells = {(county, need): measure_cell(session, county, need)
              for county in counties for need in needs}

@@ -558,14 +558,17 @@ def search_services(session: Session, need: str | None, place: Place | None = No
             break
         if radius >= NEAR_ENOUGH_MI and total:
             break  # something within 100 miles: farther away helps nobody
-    if need:
-        ranked = _referrals_after_providers(session, ranked, need)
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
-    elsewhere: list[_Candidate] = []
-    if place is not None and need not in OPEN_TO_ALL_NEEDS:
-        ranked, elsewhere = _split_other_areas(session, ranked)
+    kept, elsewhere = _for_this_person(session, ranked, need, place)
+    if (kept, elsewhere) != (ranked, []) and top is not None and len(ranked) < total:
+        # The list stopped after the first `top`; with some moved down, the ones after them
+        # are needed too, so this search ranks everything it found.
+        full, total = _rank(session, _everything_near(near, serving) if place else local,
+                            postings, None)
+        kept, elsewhere = _for_this_person(session, full, need, place)
+    ranked = kept
     # When the local list stops early, it holds at least the first offset + limit + 1.
     ranked = ranked + statewide + elsewhere
     total += len(statewide)
@@ -580,6 +583,17 @@ def search_services(session: Session, need: str | None, place: Place | None = No
 # needs an agency bound to other counties (an ELRC, an SCA, MATP, a county transit authority)
 # cannot take the person: it is listed after the statewide lines, saying whom it serves.
 OPEN_TO_ALL_NEEDS = frozenset({"jobs", "careerlink"})
+
+
+def _for_this_person(session: Session, ranked: list[_Candidate], need: str | None,
+                     place: Place | None) -> tuple[list[_Candidate], list[_Candidate]]:
+    """The local list in the order that serves the person, and the agencies bound to other
+    counties (listed after the statewide lines)."""
+    if need:
+        ranked = _referrals_after_providers(session, ranked, need)
+    if place is not None and need not in OPEN_TO_ALL_NEEDS:
+        return _split_other_areas(session, ranked)
+    return ranked, []
 
 
 def _split_other_areas(session: Session, ranked: list[_Candidate],

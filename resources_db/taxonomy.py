@@ -22,6 +22,10 @@ NEEDS: dict[str, str] = {
     "information": "General information and referral (PA 211)",
 }
 
+# The needs a person asks the Navigator for (the others tag services that answer them: OVR
+# answers jobs, an SCA housing): the columns of the coverage matrix.
+PERSON_NEEDS: tuple[str, ...] = ("jobs", "careerlink", "housing", "childcare", "transit")
+
 # Filters HSDS has no column for, as attributes (code -> description). Values are strings:
 # "true"/"false", a gender ("women", "men", "any"), or a cost ("free", "sliding_scale", "paid").
 FILTERS: dict[str, str] = {

@@ -20,7 +20,7 @@ from resources_db.demo import LARGEST_COUNTIES
 from resources_db.geo import PA_COUNTIES
 from resources_db.models import JobPosting, Phone, Service
 from resources_db.search import NEAR_ENOUGH_MI, ResourceHit
-from resources_db.taxonomy import NEEDS
+from resources_db.taxonomy import PERSON_NEEDS as NEEDS
 from tests.conftest import careerlink_seed_rows
 
 
@@ -33,7 +33,7 @@ def matrix(seeded_engine) -> coverage.Coverage:  # noqa: ANN001
 
 def test_every_county_and_every_need_of_the_taxonomy_is_a_cell(matrix):
     assert matrix.counties == tuple(PA_COUNTIES) and len(set(matrix.counties)) == 67
-    assert matrix.needs == tuple(NEEDS)  # a need added to the taxonomy appears by itself
+    assert matrix.needs == tuple(NEEDS)  # a need people can ask for appears by itself
     assert {"jobs", "careerlink", "housing", "childcare", "transit"} <= set(matrix.needs)
     assert matrix.size == 67 * len(NEEDS)
     for county in PA_COUNTIES:
@@ -61,8 +61,8 @@ def test_the_totals_add_up_and_say_so(matrix):
         assert sum(matrix.totals(need).values()) == 67
     assert f"serves: {overall[SERVES]}" in matrix.summary()
     assert f"(of {matrix.size} cells)" in matrix.summary()
-    # Crisis lines are statewide: no county is left with nothing for a crisis.
-    assert all(c.state != NOTHING for c in (matrix.cell(k, "crisis") for k in PA_COUNTIES))
+    # Every county has a real answer for every need people ask for (serving or nearby).
+    assert all(c.state in (SERVES, NEARBY) for c in matrix.cells.values())
 
 
 def test_the_csv_has_a_row_per_county_and_a_column_per_need(matrix, tmp_path):
@@ -106,12 +106,14 @@ def test_demo_listings_never_count_and_far_is_not_nearby():
     assert classify("Erie", "housing", [far, line]).state == STATEWIDE
     here = _hit("Real Here", serves_county=True, distance_mi=12.0)
     assert classify("Erie", "housing", [demo_here, near, here]).state == SERVES
-    # The county SCA refers people to recovery housing: what they get, but not a house.
+    # The county SCA funds and refers to licensed recovery houses: a real answer for its
+    # counties, and the cell says it is one by referral.
     sca = _hit("County SCA", serves_county=True, referral=True, distance_mi=None)
-    cell = classify("Erie", "housing", [sca, near, line])
-    assert (cell.state, cell.listing, cell.referrals) == (NEARBY, "Real House", 1)
-    assert "1 referral" in cell.why
-    assert classify("Erie", "housing", [sca, line]).state == STATEWIDE
+    cell = classify("Erie", "housing", [near, sca, line])
+    assert (cell.state, cell.listing, cell.referrals) == (SERVES, "County SCA", 1)
+    assert "by referral" in cell.why
+    other_sca = _hit("Other County SCA", referral=True, distance_mi=20.0)
+    assert classify("Erie", "housing", [other_sca, line]).state == NEARBY
     # A statewide line never "serves" a county, whatever its flags say.
     assert classify("Erie", "housing", [replace(line, serves_county=True)]).state == STATEWIDE
 
