@@ -265,6 +265,8 @@ def _notes(*parts: str) -> str | None:
 
 def careerlink_records(path: Path) -> Iterator[SeedRecord]:
     for row in _rows(path):
+        # A county cell naming several counties ("Wayne; Pike"): the office serves them all.
+        counties = split_counties(row["county"])
         yield SeedRecord(
             key=f"careerlink|{row['name']}", organization="PA CareerLink", name=row["name"],
             description=CAREERLINK_DESCRIPTION, needs=["careerlink", "jobs", "training"],
@@ -272,8 +274,9 @@ def careerlink_records(path: Path) -> Iterator[SeedRecord]:
             source_title=row["retrieved_from"] or None,
             notes=_notes(row["notes"], row["hours"] and f"Hours: {row['hours']}"),
             street=row["street_address"], city=row["city_or_municipality"],
-            county=row["county"], zip=row["zip"], phones=row["phone"], hours=row["hours"],
-            website="https://www.pacareerlink.pa.gov", filters={"cost": "free"})
+            county=counties[0] if counties else "", zip=row["zip"], phones=row["phone"],
+            hours=row["hours"], website="https://www.pacareerlink.pa.gov",
+            counties_served=counties if len(counties) > 1 else [], filters={"cost": "free"})
 
 
 def statewide_records(path: Path) -> Iterator[SeedRecord]:
