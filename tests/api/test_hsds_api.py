@@ -58,13 +58,20 @@ def test_services_are_paged_with_the_openapi_envelope(api: TestClient):
     assert api.get("/hsds/services", params={"per_page": 0}).status_code == 422
 
 
-def test_list_items_are_valid_and_show_the_demo_flag(api: TestClient):
+@pytest.fixture(scope="module")
+def demo_api(demo_db_url: str):
+    with TestClient(create_app(Settings(environment="test", database_url=demo_db_url))) as c:
+        yield c
+
+
+def test_list_items_are_valid_and_show_the_demo_flag(api: TestClient, demo_api: TestClient):
     services = everything(api, "/hsds/services")
     assert all(hsds.schema_errors("service", s) == [] for s in services)
-    # every service says whether it is demo (the seeded directory may hold no demo rows)
-    assert {demo_flag(s) for s in services} in ({"false"}, {"true", "false"})
-    demo = [s for s in services if demo_flag(s) == "true"]
-    assert all("(demo)" in s["name"] for s in demo)
+    assert {demo_flag(s) for s in services} == {"false"}  # `db seed`: real records only
+    with_demo = everything(demo_api, "/hsds/services")  # `db seed --demo`
+    assert {demo_flag(s) for s in with_demo} == {"true", "false"}
+    demo = [s for s in with_demo if demo_flag(s) == "true"]
+    assert demo and all("(demo)" in s["name"] for s in demo)
 
 
 def test_a_service_is_fully_nested_and_valid(api: TestClient):
