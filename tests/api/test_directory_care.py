@@ -28,10 +28,12 @@ WARREN = "PA CareerLink Warren"
 
 
 @pytest.fixture(scope="module")
-def own_db_url(seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def own_db_url(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The directory of its own: accounts, edits and held conversations stay out of other
     tests' queues and searches."""
-    return seeded_copy(seeded_db_url, tmp_path_factory.mktemp("care"))
+    # Seeded with --demo: the console must show demo records as DEMO (and refuse to verify
+    # them) wherever an operator turned demo on.
+    return seeded_copy(demo_db_url, tmp_path_factory.mktemp("care"))
 
 
 @pytest.fixture
