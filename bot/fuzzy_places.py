@@ -46,9 +46,26 @@ def compact(text: str) -> str:
     return "".join(_WORD.findall(text.lower()))
 
 
-def budget(length: int) -> int:
-    """Edits a candidate may be from a lookup entry (geo's budget is as strict or stricter)."""
-    return 0 if length < 4 else 1 if length < 8 else 2
+# Where a place is said: after these ("jobs in allentwon", "closer to scranon"), before these
+# ("lancaser pa"), or alone. A word never seen in training elsewhere in a sentence ("my math
+# homework", "whats the forecast") is not taken for a place. Measured by `make nlu-eval` (5-fold
+# CV, words of the held-out fold unseen in training): without this rule 20 such words were
+# (location F1 0.977, precision 0.955, intent macro-F1 0.949); with it none (1.000; 0.954).
+PLACE_BEFORE = {"in", "near", "around", "by", "at", "from", "to", "outside", "of", "nearby",
+                "live", "stay", "staying", "moved", "move", "toward", "towards"}
+PLACE_AFTER = {"pa", "penna", "pennsylvania", "area", "county", "co"}
+# ... or with only words of a need around it ("allentwon jobs", "sober house harrisbug").
+NEED_WORDS = {"job", "jobs", "work", "hiring", "housing", "house", "houses", "sober", "living",
+              "recovery", "careerlink", "career", "bus", "buses", "ride", "rides", "transit",
+              "daycare", "childcare", "child", "care", "for", "a", "need", "any", "looking"}
+
+
+def budget(length: int, county: bool) -> int:
+    """Edits a name of this many letters may be from a lookup entry: geo's budget without its
+    place sizes (resources_db/geo.py decides; this only finds candidates)."""
+    if county:
+        return 1 if length >= 3 else 0
+    return 0 if length <= 4 else 1 if length < 8 else 2
 
 
 def _without(text: str, spans: list[dict[str, Any]]) -> str:
@@ -129,8 +146,14 @@ class FuzzyPlaceExtractor(GraphComponent):
                 # an ordinary word ("center county" is Centre County).
                 if not county and all(w in self.vocabulary for w in tokens):
                     continue
+                before = words[i - 1][2] if i else None
+                after = words[i + size][2] if i + size < len(words) else None
+                alone = all(w in FILLER or w in NEED_WORDS
+                            for _, _, w in words[:i] + words[i + size:])
+                if not (county or alone or before in PLACE_BEFORE or after in PLACE_AFTER):
+                    continue
                 query = "".join(tokens)
-                limit = budget(len("".join(name_words)) + (1 if county else 0))
+                limit = budget(len("".join(name_words)), county)
                 if not limit or not self._choices:
                     continue
                 matches = process.extract(query, self._choices, scorer=OSA.distance,
@@ -140,6 +163,8 @@ class FuzzyPlaceExtractor(GraphComponent):
                 if match is None:
                     continue
                 target, edits, _ = match
+                if edits == 2 and min(len(query), len(target)) < 8:
+                    continue  # "forecast" is not Forest
                 if size > 1 and self._targets[target] != size:
                     continue  # "need more" is not Needmore
                 found.append({"entity": ENTITY, "start": start, "end": end,
