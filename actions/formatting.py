@@ -5,6 +5,7 @@ Channels render the custom payload: numbered options on SMS, cards and buttons o
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -55,6 +56,18 @@ def why_it_fits(hit: ResourceHit) -> str:
     return WHY_IT_FITS.get(hit.need, "")
 
 
+def shown_name(hit: ResourceHit) -> str:
+    """The name people see. Some recovery houses are named by their street address ("TNH Sober
+    Living 921 E King Street House"): for a residence the street is left out of the name, as it
+    is left out of the listing (residents' privacy; coaches see both)."""
+    if not (hit.address_private and hit.address):
+        return hit.name
+    street = hit.address.split(",")[0].strip()
+    name = re.sub(re.escape(street), "", hit.name, flags=re.I) if street else hit.name
+    name = re.sub(r"\s{2,}", " ", name).strip(" -,")
+    return name or "Recovery residence"
+
+
 def contact_text(hit: ResourceHit) -> str:
     """The phone; without one, the website, or how to get the number from PA 211."""
     if hit.phone:
@@ -74,7 +87,7 @@ def distance_text(hit: ResourceHit) -> str | None:
 
 
 def _line(index: int, hit: ResourceHit) -> str:
-    parts = [f"{index}. {hit.name}"]
+    parts = [f"{index}. {shown_name(hit)}"]
     if hit.demo:
         parts[0] += " [DEMO]"
     where = hit.town or (f"{hit.county} County" if hit.county else None)
@@ -130,7 +143,7 @@ def format_results(need: str, place: Place, hits: list[ResourceHit], total: int,
 
 def format_details(hit: ResourceHit) -> tuple[str, dict[str, Any]]:
     """Everything a person needs to contact one resource, and where the facts came from."""
-    lines = [hit.name + (" [DEMO]" if hit.demo else "")]
+    lines = [shown_name(hit) + (" [DEMO]" if hit.demo else "")]
     if hit.address and not hit.address_private:
         lines.append(hit.address)
     elif hit.town:  # a recovery residence: the town, and the operator's phone (privacy)
@@ -160,7 +173,7 @@ def payload(hits: list[ResourceHit], replies: list[dict[str, str]], *, handoff: 
     for h in hits:
         d = asdict(h)
         if h.address_private:  # people see a residence's town and phone, not its street
-            d["address"] = None
+            d["address"], d["name"] = None, shown_name(h)
         resources.append({k: d[k] for k in ("id", "need", "name", "county", "distance_mi", "demo",
                                             "town", "address", "phone", "verified", "url",
                                             "coverage", "statewide", "kind", "serves_county",

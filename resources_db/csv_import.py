@@ -70,9 +70,10 @@ from resources_db.taxonomy import FILTERS, NEEDS, stable_id, term_id
 REQUIRED = ("name", "organization", "needs")
 TEXT_COLUMNS = ("description", "street", "hours", "source_date", "source_title", "coach_notes")
 BOOLEAN_FILTERS = ("mat_friendly", "accepts_people_with_records", "evening_hours",
-                   "weekend_hours")
+                   "weekend_hours", "address_private", "lead_needs_intake")
 CHOICE_FILTERS = {"gender_served": ("women", "men", "any"),
-                  "cost": ("free", "sliding_scale", "paid")}
+                  "cost": ("free", "sliding_scale", "paid"),
+                  "refers_for": tuple(NEEDS)}
 COLUMNS = ("id", "name", "organization", "needs", "description", "street", "city", "zip",
            "county", "counties_served", "statewide", "phone", "website", "email", "hours",
            "languages", "source_url", "source_date", "source_title", "coach_notes", "demo",

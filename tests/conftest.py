@@ -13,18 +13,20 @@ from sqlalchemy.orm import Session
 
 from resources_db.db import make_engine, make_session_factory
 from resources_db.migrate import upgrade
-from resources_db.seed import DEFAULT_SEED_DIR, seed_all
+from resources_db.seed import DEFAULT_SEED_DIR, PROJECT_SEED_DIR, seed_all
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def careerlink_seed_rows() -> list[dict[str, str]]:
-    """The CareerLink offices of the seed: the base file, then the new offices of more/ (its
-    rows that update a base office are merged into that office by the seed, not added)."""
+    """The CareerLink offices of the seed: the base file, then the new offices of more/ and of
+    the project's found rows (rows that update an office are merged into it, not added)."""
     with (DEFAULT_SEED_DIR / "careerlink_offices.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    with (DEFAULT_SEED_DIR / "more" / "careerlink_more.csv").open(newline="") as f:
-        rows += [r for r in csv.DictReader(f) if "Updates the row" not in r["notes"]]
+    for path in (DEFAULT_SEED_DIR / "more" / "careerlink_more.csv",
+                 PROJECT_SEED_DIR / "careerlink_found.csv"):
+        with path.open(newline="") as f:
+            rows += [r for r in csv.DictReader(f) if "Updates the row" not in r["notes"]]
     return rows
 
 

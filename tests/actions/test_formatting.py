@@ -129,3 +129,13 @@ def test_the_county_sca_is_listed_as_a_referral_for_housing_and_says_it_serves_t
     text, custom = format_results("housing", geo.resolve_place("reading"), [sca], total=1)
     assert "refers to licensed recovery houses" in text and "serves Berks County" in text
     assert custom["resources"][0]["referral"] is True
+
+
+def test_a_residence_named_by_its_street_is_shown_without_the_street():
+    house = hit(1, need="housing", name="TNH Sober Living 921 E King Street House",
+                town="Lancaster", address="921 E King Street, Lancaster, PA 17602",
+                address_private=True)
+    text, custom = format_results("housing", geo.resolve_place("lancaster"), [house], total=1)
+    assert "921" not in text and "1. TNH Sober Living House" in text
+    assert custom["resources"][0]["name"] == "TNH Sober Living House"
+    assert "King Street" not in format_details(house)[0]

@@ -133,7 +133,7 @@ def test_header_problems_are_reported_on_line_1(db_session: Session, tmp_path: P
         "description, street, city, zip, county, counties_served, statewide, phone, website, "
         "email, hours, languages, source_url, source_date, source_title, coach_notes, demo, "
         "mat_friendly, gender_served, accepts_people_with_records, cost, evening_hours, "
-        "weekend_hours, lead_needs_intake)",
+        "weekend_hours, refers_for, address_private, lead_needs_intake)",
         "services.csv line 1: the required column 'needs' is missing",
     ]
 
@@ -144,3 +144,12 @@ def test_a_line_number_counts_physical_lines(db_session: Session, tmp_path: Path
             HOPE | {"name": "Later", "county": "Nowhere"}]
     assert refused(db_session, write(tmp_path, rows)) == [
         "services.csv line 4: county 'Nowhere' is not a Pennsylvania county"]
+
+
+def test_every_filter_column_is_read_or_refused_clearly(db_session: Session, tmp_path: Path):
+    from resources_db.csv_import import BOOLEAN_FILTERS, CHOICE_FILTERS
+    from resources_db.taxonomy import FILTERS
+
+    assert set(FILTERS) == set(BOOLEAN_FILTERS) | set(CHOICE_FILTERS)
+    path = write(tmp_path, [HOPE | {"refers_for": "nonsense"}], header=[*HEADER, "refers_for"])
+    assert any("refers_for must be one of" in p for p in refused(db_session, path))

@@ -67,8 +67,9 @@ def import_into_fresh(url: str, directory: Path) -> Engine:
 
 
 @pytest.fixture(scope="module")
-def seeded(seeded_db_url: str):
-    engine = make_engine(seeded_db_url)
+def seeded(demo_db_url: str):
+    """Seeded with --demo: demo records must stay flagged through every format."""
+    engine = make_engine(demo_db_url)
     yield engine
     engine.dispose()
 
@@ -197,11 +198,11 @@ def test_a_new_demo_service_survives_export_and_import(db_session: Session, tmp_
         engine.dispose()
 
 
-def test_importing_an_export_into_its_own_database_changes_nothing(db_session: Session,
+def test_importing_an_export_into_its_own_database_changes_nothing(demo_session: Session,
                                                                    exported: Path):
-    before = table_counts(db_session)
-    import_hsds(db_session, exported)
-    assert table_counts(db_session) == before
+    before = table_counts(demo_session)
+    import_hsds(demo_session, exported)
+    assert table_counts(demo_session) == before
 
 
 # --- bad input: a clear message, nothing written -----------------------------------------------
