@@ -561,13 +561,16 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
-    kept, elsewhere = _for_this_person(session, ranked, need, place)
-    if (kept, elsewhere) != (ranked, []) and top is not None and len(ranked) < total:
-        # The list stopped after the first `top`; with some moved down, the ones after them
-        # are needed too, so this search ranks everything it found.
-        full, total = _rank(session, _everything_near(near, serving) if place else local,
-                            postings, None)
-        kept, elsewhere = _for_this_person(session, full, need, place)
+    kept, elsewhere, moved = _for_this_person(session, ranked, need, place)
+    window = top
+    while moved and window is not None and place is not None and len(ranked) < total \
+            and len(ranked) - moved < top:
+        # The list stopped after the first `window`, and some of it moved down (referrals,
+        # agencies of other counties): read further until `top` unmoved ones are in it.
+        window = len(ranked) + moved
+        local, count = _nearest(near, serving, window)
+        ranked, total = _rank(session, local, postings, window, count)
+        kept, elsewhere, moved = _for_this_person(session, ranked, need, place)
     ranked = kept
     # When the local list stops early, it holds at least the first offset + limit + 1.
     ranked = ranked + statewide + elsewhere
@@ -586,14 +589,16 @@ OPEN_TO_ALL_NEEDS = frozenset({"jobs", "careerlink"})
 
 
 def _for_this_person(session: Session, ranked: list[_Candidate], need: str | None,
-                     place: Place | None) -> tuple[list[_Candidate], list[_Candidate]]:
-    """The local list in the order that serves the person, and the agencies bound to other
-    counties (listed after the statewide lines)."""
+                     place: Place | None) -> tuple[list[_Candidate], list[_Candidate], int]:
+    """The local list in the order that serves the person, the agencies bound to other
+    counties (listed after the statewide lines), and how many candidates either moved."""
+    referrals: set[str] = set()
     if need:
-        ranked = _referrals_after_providers(session, ranked, need)
+        ranked, referrals = _referrals_after_providers(session, ranked, need)
+    elsewhere: list[_Candidate] = []
     if place is not None and need not in OPEN_TO_ALL_NEEDS:
-        return _split_other_areas(session, ranked)
-    return ranked, []
+        ranked, elsewhere = _split_other_areas(session, ranked)
+    return ranked, elsewhere, len(referrals) + len(elsewhere)
 
 
 def _split_other_areas(session: Session, ranked: list[_Candidate],
@@ -626,21 +631,21 @@ def _flagged(session: Session, ids: list[str], code: str, value: str) -> set[str
 
 
 def _referrals_after_providers(session: Session, ranked: list[_Candidate],
-                               need: str) -> list[_Candidate]:
+                               need: str) -> tuple[list[_Candidate], set[str]]:
     """The SCA serves the county for recovery housing, but a person asking for a house wants
     the houses first: a service that refers to the need moves after the providers that serve
     the county or are within REFERRAL_AFTER_MI, and stays before farther ones."""
     referrals = _flagged(session, [c.id for c in ranked if c.kind == "service"], "refers_for",
                          need)
     if not referrals:
-        return ranked
+        return ranked, referrals
 
     def near_provider(c: _Candidate) -> bool:
         return c.id not in referrals and (c.area_match or (
             c.distance_mi is not None and c.distance_mi <= REFERRAL_AFTER_MI))
 
     firsts = [c for c in ranked if near_provider(c)]
-    return firsts + [c for c in ranked if not near_provider(c)]
+    return firsts + [c for c in ranked if not near_provider(c)], referrals
 
 
 def _help_on_first_page(ranked: list[_Candidate], limit: int) -> list[_Candidate]:
