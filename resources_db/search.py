@@ -270,6 +270,14 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
     if kind == "statewide":
         return select(Service.id, Service.name, Service.assured_date).where(
             Service.is_statewide.is_(True), *shape.on_service(few=True))
+    if kind == "flags":
+        return select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.value).where(
+            Attribute.link_id.in_(bindparam("ids", expanding=True)),
+            Attribute.taxonomy_term_id.in_(bindparam("terms", expanding=True)))
+    if kind == "bound":
+        return select(ServiceArea.service_id).where(
+            ServiceArea.service_id.in_(bindparam("ids", expanding=True)),
+            ServiceArea.name != "").distinct()
     if kind == "names":
         return select(Service.id, Service.name).where(
             Service.id.in_(bindparam("ids", expanding=True)))
@@ -607,9 +615,7 @@ def _split_other_areas(session: Session, ranked: list[_Candidate],
     ids = [c.id for c in ranked if c.kind == "service" and not c.area_match]
     bound: set[str] = set()
     for i in range(0, len(ids), 500):
-        bound.update(_rows(session, select(ServiceArea.service_id).where(
-            ServiceArea.service_id.in_(bindparam("ids", expanding=True)), ServiceArea.name != "")
-            .distinct(), {"ids": ids[i:i + 500]}).scalars())
+        bound.update(_rows(session, _statement("bound"), {"ids": ids[i:i + 500]}).scalars())
     if not bound:
         return ranked, []
     return ([c for c in ranked if c.id not in bound], [c for c in ranked if c.id in bound])
@@ -619,15 +625,21 @@ def _split_other_areas(session: Session, ranked: list[_Candidate],
 REFERRAL_AFTER_MI = 25
 
 
+def _flags(session: Session, ids: list[str], *codes: str) -> dict[str, dict[str, str]]:
+    """The attributes `codes` of these services: code -> {service id: value}. One statement,
+    built once (building costs more than running it on a page of ids)."""
+    terms = {term_id(code): code for code in codes}
+    out: dict[str, dict[str, str]] = {code: {} for code in codes}
+    for i in range(0, len(ids), 500):
+        for link_id, term, value in _rows(session, _statement("flags"),
+                                          {"ids": ids[i:i + 500], "terms": list(terms)}):
+            out[terms[term]][link_id] = value
+    return out
+
+
 def _flagged(session: Session, ids: list[str], code: str, value: str) -> set[str]:
     """Which of these services carry the attribute code=value."""
-    out: set[str] = set()
-    for i in range(0, len(ids), 500):
-        out.update(_rows(session, select(Attribute.link_id).where(
-            Attribute.link_id.in_(bindparam("ids", expanding=True)),
-            Attribute.taxonomy_term_id == term_id(code), Attribute.value == value),
-            {"ids": ids[i:i + 500]}).scalars())
-    return out
+    return {sid for sid, v in _flags(session, ids, code)[code].items() if v == value}
 
 
 def _referrals_after_providers(session: Session, ranked: list[_Candidate],
@@ -667,8 +679,10 @@ def _hydrate(session: Session, page: list[_Candidate], need: str,
     service_ids = [c.id for c in page if c.kind == "service"]
     job_ids = [c.id for c in page if c.kind == "job_posting"]
     services = _service_facts(session, service_ids, place) if service_ids else {}
-    referral = _flagged(session, service_ids, "refers_for", need) if service_ids else set()
-    private = _flagged(session, service_ids, "address_private", "true") if service_ids else set()
+    flags = _flags(session, service_ids, "refers_for", "address_private") if service_ids \
+        else {"refers_for": {}, "address_private": {}}
+    referral = {sid for sid, v in flags["refers_for"].items() if v == need}
+    private = {sid for sid, v in flags["address_private"].items() if v == "true"}
     jobs = {j.id: j for j in session.scalars(select(JobPosting).where(JobPosting.id.in_(job_ids)))} \
         if job_ids else {}
     hits = []
