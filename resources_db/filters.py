@@ -8,23 +8,52 @@ from __future__ import annotations
 
 import re
 
+# "free" that is not about cost: "drug free house", "smoke-free", "feel free".
+_NOT_COST = r"(?<!drug )(?<!drug-)(?<!alcohol )(?<!alcohol-)(?<!smoke )(?<!smoke-)(?<!feel )" \
+    r"(?<!substance )(?<!tobacco )(?<!hands )"
+
+_HER = r"daughter|sister|girlfriend|wife|mom|mother|aunt|niece|grandma|grandmother"
+_HIM = r"son|brother|boyfriend|husband|dad|father|uncle|nephew|grandpa|grandfather"
+
 _PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
+    # Also who it is for: "it's for my daughter", "im a guy", "im pregnant".
     ("gender_served", "women", re.compile(
-        r"\b(for|only)\s+(women|woman|females?|ladies|moms?|mothers)\b|\bwomen'?s\b|\bfemale\b"
-        r"|\bladies\b", re.I)),
+        r"\b(for|only|just)\s+(a\s+)?(women|woman|females?|ladies|lady|girls|moms?|mothers)\b"
+        r"|\bwom[ae]n'?s?\b|\bfemales?\b|\bladies\b|\bgirls?\s+only\b|\bpregnant\b"
+        rf"|\bfor my ({_HER})\b|\bi'?m a (girl|lady|gal)\b", re.I)),
     ("gender_served", "men", re.compile(
-        r"\b(for|only)\s+(men|man|males?|guys|dads?|fathers)\b|\bmen'?s\b|\bmale\b", re.I)),
+        r"\b(for|only|just)\s+(a\s+)?(men|man|males?|guys?|dudes?|dads?|fathers)\b"
+        r"|\bmen'?s?\b|\bmales?\b|\bguys\s+only\b"
+        rf"|\bfor my ({_HIM})\b|\bi'?m a (guy|man|dude)\b", re.I)),
+    # Texted spellings too: "subs", "soboxone", "methodone", "vivatrol"; "the shot", "dosing".
     ("mat_friendly", "true", re.compile(
-        r"\b(suboxone|subutex|sublocade|bupe|buprenorphine|methadone|vivitrol|naltrexone|mat"
-        r"|moud|on meds|medication assisted)\b", re.I)),
-    ("cost", "free", re.compile(r"\b(free|no cost|dont have money|don'?t have money|no money)\b",
-                                re.I)),
-    ("accepts_people_with_records", "true", re.compile(
-        r"\b(felon(y|ies|s)?|record|records|convictions?|background check|probation|parole"
-        r"|second chance|2nd chance|ex[- ]?offenders?|just got out|got out of (jail|prison))\b",
+        r"\b(s[ou]b[ao]?x\w*|subs|subutex|sublocade|zubsolv|bupe|buprenorphine"
+        r"|meth[aeo]?d[oa]ne?|viv[ai]tr[oa]l|naltrexone|mat|m\.a\.t|moud|on meds"
+        r"|meds|medications?|medication[- ]assisted|(the|my|monthly) shot|dos(e|es|ing))\b",
         re.I)),
-    ("evening_hours", "true", re.compile(r"\b(evenings?|nights?|after work|after 5)\b", re.I)),
-    ("weekend_hours", "true", re.compile(r"\b(weekends?|saturdays?|sundays?)\b", re.I)),
+    ("cost", "free", re.compile(
+        _NOT_COST + r"\bfree\b|\b(no cost|no charge|no fee|cost nothing|costs nothing"
+        r"|(don'?t|doesn'?t) cost(?! (much|a lot|too much|that much|more))|no money"
+        r"|don'?t have (any )?money|can'?t afford|cant afford|can'?t pay|without paying"
+        r"|don'?t have to pay|(i'?m|im|so|flat|dead|kinda|pretty|real|really|totally) broke"
+        r"|don'?t charge|doesn'?t charge|pay nothing|no rent|no income)\b"
+        r"|(?<!\w)\$0(?![\d.,])", re.I)),
+    ("accepts_people_with_records", "true", re.compile(
+        r"\b(felon(y|ies|s)?|record|records|convictions?|convicted|background( checks?)?"
+        r"|criminal|(drug|pending|felony|dui|old|past|open) charges?|misdemeanors?|duis?"
+        r"|charges|offen[cs]es?|probation|parole(es?)?|second chance|2nd chance|with a past"
+        r"|ex[- ]?offenders?|ex[- ]?cons?|re-?entry|returning citizens?|jail|prison"
+        r"|locked up|incarcerat\w*|just got out|got out of (jail|prison))\b",
+        re.I)),
+    ("evening_hours", "true", re.compile(
+        r"\b(evenings?|nights?|nites?|night ?shifts?|after work|after hours|overnight"
+        r"|after ([4-9]|four|five|six|seven)( ?pm)?|(2nd|second|3rd|third) shift)\b"
+        r"|\b(open|opened|stay|stays|til|till|until|up)\s+later?\b"
+        r"|\b(til|till|until)\s+([6-9]|1[0-2]|six|seven|eight|nine|ten)( ?pm)?\b"
+        r"|\blater?\s+(hours|ones|nights?|shifts?|pick ?ups?)\b", re.I)),
+    ("weekend_hours", "true", re.compile(
+        r"\b(weekends?|week-ends?|wkends?|wknds?|saturdays?|sundays?)\b"
+        r"|\bsat\s*(/|or|and|&|-)\s*sun\b|\b(on|open)\s+(sats?|suns?)\b", re.I)),
 ]
 
 
