@@ -47,8 +47,10 @@ def request_texts(events: list[dict[str, Any]]) -> list[str]:
 
 
 def search_page(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int,
-                filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """List one page of results for the current need and place; remember what was shown."""
+                filters: dict[str, str] | None = None,
+                radius_mi: float | None = None) -> list[dict[str, Any]]:
+    """List one page of results for the current need and place; remember what was shown.
+    `radius_mi`: a radius asked for ("closer", actions/refine.py); None widens as usual."""
     place = _place_or_ask(dispatcher, tracker)
     if place is None:
         return []
@@ -58,13 +60,13 @@ def search_page(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int,
         filters = filters_for_need(need, spoken)
     with directory.session() as session:
         result = search_services(session, need, place, limit=MAX_RESULTS, offset=offset,
-                                 filters=filters)
+                                 filters=filters, radius_mi=radius_mi)
     reply, custom = format_results(need, place, result.hits, result.total, offset=offset,
                                    filters=filters)
     dispatcher.utter_message(text=reply, json_message=custom)
     return [SlotSet("result_ids", [h.id for h in result.hits] or None), SlotSet("detail_id", None),
             SlotSet("result_offset", float(offset)),
-            SlotSet("search_filters", filters or None)]
+            SlotSet("search_filters", filters or None), SlotSet("search_radius", radius_mi)]
 
 
 class ActionSearchResources(Action):
@@ -88,7 +90,8 @@ class ActionMoreResults(Action):
             return []
         return search_page(dispatcher, tracker,
                            offset=int(tracker.get_slot("result_offset")) + MAX_RESULTS,
-                           filters=tracker.get_slot("search_filters") or {})
+                           filters=tracker.get_slot("search_filters") or {},
+                           radius_mi=tracker.get_slot("search_radius"))
 
 
 def result_index(value: Any) -> int | None:
