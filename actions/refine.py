@@ -17,7 +17,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import directory
-from actions.formatting import MAX_RESULTS, NEED_LABELS, distance_text, payload, quick_replies
+from actions.formatting import (
+    MAX_RESULTS,
+    NEED_LABELS,
+    contact_text,
+    distance_text,
+    payload,
+    quick_replies,
+)
 from actions.search import DEFAULT_NEED, _place_or_ask, search_page
 from resources_db.filters import FILTERS_BY_NEED, describe_filters, filters_from_text
 from resources_db.search import WIDENING_RADII_MI, ResourceHit, search_services
@@ -143,10 +150,23 @@ def keep_list_line(n_listed: int) -> str:
 
 
 def nothing_matches_reply(need: str, place_name: str, kept: dict[str, str],
-                          new: dict[str, str], text: str, n_listed: int) -> str:
+                          new: dict[str, str], text: str, n_listed: int,
+                          referral: ResourceHit | None = None) -> str:
     label = NEED_LABELS.get(need, need) + (f" ({describe_filters(kept)})" if kept else "")
+    ask = ""
+    if referral is not None:
+        # The directory does not say, but the county's SCA knows the licensed houses it funds:
+        # a name and a number to call beats "none".
+        ask = (f"{referral.name} ({contact_text(referral)}) {referral.coverage or 'is near'} "
+               f"and knows the licensed houses: ask them which "
+               f"{what_none_say(new, text).removeprefix('say they ')}. ")
     return (f"None of the {label} I know of near {place_name} {what_none_say(new, text)}. "
-            + keep_list_line(n_listed))
+            + ask + keep_list_line(n_listed))
+
+
+def referral_for(hits: list[ResourceHit]) -> ResourceHit | None:
+    """The first listing that refers to the need and serves the person's county (the SCA)."""
+    return next((h for h in hits if h.referral and h.serves_county and not h.demo), None)
 
 
 def closest_reply(need: str, place_name: str, kept: dict[str, str], hits: list[ResourceHit],
@@ -227,8 +247,11 @@ class ActionRefineResults(Action):
                 json_message=keep)
             return []
         if not found.hits:
+            with directory.session() as session:
+                unfiltered = search_services(session, need, place, limit=10, filters=kept)
             dispatcher.utter_message(
-                text=nothing_matches_reply(need, place.name, kept, new, text, len(listed)),
+                text=nothing_matches_reply(need, place.name, kept, new, text, len(listed),
+                                           referral_for(unfiltered.hits)),
                 json_message=keep)
             return []
         if note:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from actions.refine import (
@@ -12,6 +14,7 @@ from actions.refine import (
     not_applicable_note,
     nothing_matches_reply,
     options_text,
+    referral_for,
     refinement_from_text,
     smaller_radius,
     split_for_need,
@@ -115,3 +118,16 @@ def test_with_no_list_yet_it_says_what_to_ask_first():
     reply = no_list_reply({"mat_friendly": "true"}, False)
     assert "recovery housing in Erie" in reply and "(MAT-friendly)" in reply
     assert "(closer)" in no_list_reply({}, True)
+
+
+def test_when_no_house_says_it_takes_mat_the_county_sca_is_named_to_ask():
+    sca = replace(_hit("Council on Chemical Abuse (COCA) - Berks County", None),
+                  phone="610-376-8669", referral=True, serves_county=True,
+                  coverage="serves Berks County")
+    assert referral_for([_hit("Some House", 2.0), sca]) == sca
+    assert referral_for([_hit("Some House", 2.0)]) is None
+    reply = nothing_matches_reply("housing", "Reading", {}, {"mat_friendly": "true"},
+                                  "do any take suboxone", 3, sca)
+    assert "COCA) - Berks County (610-376-8669) serves Berks County" in reply
+    assert "ask them which take people on Suboxone" in reply
+    assert "reply 1-3 for details" in reply

@@ -58,3 +58,13 @@ def test_a_sober_house_in_reading_lists_real_houses_with_a_phone(system):
     assert "Reading" in reply and PHONE.search(reply)
     assert not re.search(r"\d+ [A-Z][a-z]+ (St|Ave|Street|Avenue)\b", reply)  # no street
     actionable(reply)
+
+
+def test_do_any_take_suboxone_after_a_housing_list_names_who_can_say(system):
+    sender = "+16105550205"
+    sms(system, sender, "sober house in reading")
+    reply = sms(system, sender, "do any take suboxone")
+    # No house in the directory says whether it takes MAT: the reply says so, and names the
+    # county's drug and alcohol office (which funds and refers to licensed houses) with a phone.
+    assert "Suboxone" in reply and "Berks County" in reply and PHONE.search(reply)
+    assert "didn't get that" not in reply and "DEMO" not in reply
