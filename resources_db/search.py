@@ -270,14 +270,13 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
     if kind == "statewide":
         return select(Service.id, Service.name, Service.assured_date).where(
             Service.is_statewide.is_(True), *shape.on_service(few=True))
-    if kind == "flags":
-        return select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.value).where(
+    if kind == "marks":  # see _marks(): attributes of the marks, and "has a service area"
+        attributes = select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.value).where(
             Attribute.link_id.in_(bindparam("ids", expanding=True)),
             Attribute.taxonomy_term_id.in_(bindparam("terms", expanding=True)))
-    if kind == "bound":
-        return select(ServiceArea.service_id).where(
-            ServiceArea.service_id.in_(bindparam("ids", expanding=True)),
-            ServiceArea.name != "").distinct()
+        areas = select(ServiceArea.service_id, literal(AREA_MARK), literal("")).where(
+            ServiceArea.service_id.in_(bindparam("ids", expanding=True)), ServiceArea.name != "")
+        return attributes.union_all(areas)
     if kind == "names":
         return select(Service.id, Service.name).where(
             Service.id.in_(bindparam("ids", expanding=True)))
@@ -569,7 +568,8 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
-    kept, elsewhere, moved = _for_this_person(session, ranked, need, place)
+    marks = _marks(session, [c.id for c in (*ranked, *statewide) if c.kind == "service"])
+    kept, elsewhere, moved = _for_this_person(ranked, need, place, marks)
     window = top
     while moved and window is not None and place is not None and len(ranked) < total \
             and len(ranked) - moved < top:
@@ -578,7 +578,8 @@ def search_services(session: Session, need: str | None, place: Place | None = No
         window = len(ranked) + moved
         local, count = _nearest(near, serving, window)
         ranked, total = _rank(session, local, postings, window, count)
-        kept, elsewhere, moved = _for_this_person(session, ranked, need, place)
+        marks = _marks(session, [c.id for c in (*ranked, *statewide) if c.kind == "service"])
+        kept, elsewhere, moved = _for_this_person(ranked, need, place, marks)
     ranked = kept
     # When the local list stops early, it holds at least the first offset + limit + 1.
     ranked = ranked + statewide + elsewhere
@@ -586,7 +587,7 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     if need == "jobs":
         ranked = _help_on_first_page(ranked, limit)
     page = ranked[offset : offset + limit]
-    return SearchResult(hits=_hydrate(session, page, need or "any", place), total=total,
+    return SearchResult(hits=_hydrate(session, page, need or "any", place, marks), total=total,
                         radius_mi=radius)
 
 
@@ -596,68 +597,67 @@ def search_services(session: Session, need: str | None, place: Place | None = No
 OPEN_TO_ALL_NEEDS = frozenset({"jobs", "careerlink"})
 
 
-def _for_this_person(session: Session, ranked: list[_Candidate], need: str | None,
-                     place: Place | None) -> tuple[list[_Candidate], list[_Candidate], int]:
+AREA_MARK = "|area|"  # in _marks(): the service's area names some county
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What moves a candidate in the list or changes what a hit shows, for a set of services:
+    read in one statement per search (each statement costs about as much as the search)."""
+
+    refers_for: dict[str, str]  # service id -> the need it refers to
+    address_private: set[str]
+    has_area: set[str]  # its service area names some county
+
+
+def _marks(session: Session, ids: list[str]) -> _Marks:
+    codes = {term_id("refers_for"): "refers_for", term_id("address_private"): "address_private"}
+    refers: dict[str, str] = {}
+    private: set[str] = set()
+    area: set[str] = set()
+    for i in range(0, len(ids), 500):
+        for sid, term, value in _rows(session, _statement("marks"),
+                                      {"ids": ids[i:i + 500], "terms": list(codes)}).all():
+            if term == AREA_MARK:
+                area.add(sid)
+            elif codes.get(term) == "refers_for":
+                refers[sid] = value
+            elif value == "true":
+                private.add(sid)
+    return _Marks(refers, private, area)
+
+
+def _for_this_person(ranked: list[_Candidate], need: str | None, place: Place | None,
+                     marks: _Marks) -> tuple[list[_Candidate], list[_Candidate], int]:
     """The local list in the order that serves the person, the agencies bound to other
     counties (listed after the statewide lines), and how many candidates either moved."""
-    referrals: set[str] = set()
-    if need:
-        ranked, referrals = _referrals_after_providers(session, ranked, need)
+    referrals = {c.id for c in ranked if need and marks.refers_for.get(c.id) == need}
+    if referrals:
+        ranked = _referrals_after_providers(ranked, referrals)
     elsewhere: list[_Candidate] = []
     if place is not None and need not in OPEN_TO_ALL_NEEDS:
-        ranked, elsewhere = _split_other_areas(session, ranked)
+        bound = {c.id for c in ranked if c.id in marks.has_area and not c.area_match}
+        if bound:
+            elsewhere = [c for c in ranked if c.id in bound]
+            ranked = [c for c in ranked if c.id not in bound]
     return ranked, elsewhere, len(referrals) + len(elsewhere)
-
-
-def _split_other_areas(session: Session, ranked: list[_Candidate],
-                       ) -> tuple[list[_Candidate], list[_Candidate]]:
-    """(candidates for the person, those whose service area names only other counties)."""
-    ids = [c.id for c in ranked if c.kind == "service" and not c.area_match]
-    bound: set[str] = set()
-    for i in range(0, len(ids), 500):
-        bound.update(_rows(session, _statement("bound"), {"ids": ids[i:i + 500]}).scalars())
-    if not bound:
-        return ranked, []
-    return ([c for c in ranked if c.id not in bound], [c for c in ranked if c.id in bound])
 
 
 # A provider this near comes before a service that only refers to the need; a farther one after.
 REFERRAL_AFTER_MI = 25
 
 
-def _flags(session: Session, ids: list[str], *codes: str) -> dict[str, dict[str, str]]:
-    """The attributes `codes` of these services: code -> {service id: value}. One statement,
-    built once (building costs more than running it on a page of ids)."""
-    terms = {term_id(code): code for code in codes}
-    out: dict[str, dict[str, str]] = {code: {} for code in codes}
-    for i in range(0, len(ids), 500):
-        for link_id, term, value in _rows(session, _statement("flags"),
-                                          {"ids": ids[i:i + 500], "terms": list(terms)}):
-            out[terms[term]][link_id] = value
-    return out
-
-
-def _flagged(session: Session, ids: list[str], code: str, value: str) -> set[str]:
-    """Which of these services carry the attribute code=value."""
-    return {sid for sid, v in _flags(session, ids, code)[code].items() if v == value}
-
-
-def _referrals_after_providers(session: Session, ranked: list[_Candidate],
-                               need: str) -> tuple[list[_Candidate], set[str]]:
+def _referrals_after_providers(ranked: list[_Candidate],
+                               referrals: set[str]) -> list[_Candidate]:
     """The SCA serves the county for recovery housing, but a person asking for a house wants
     the houses first: a service that refers to the need moves after the providers that serve
     the county or are within REFERRAL_AFTER_MI, and stays before farther ones."""
-    referrals = _flagged(session, [c.id for c in ranked if c.kind == "service"], "refers_for",
-                         need)
-    if not referrals:
-        return ranked, referrals
-
     def near_provider(c: _Candidate) -> bool:
         return c.id not in referrals and (c.area_match or (
             c.distance_mi is not None and c.distance_mi <= REFERRAL_AFTER_MI))
 
     firsts = [c for c in ranked if near_provider(c)]
-    return firsts + [c for c in ranked if not near_provider(c)], referrals
+    return firsts + [c for c in ranked if not near_provider(c)]
 
 
 def _help_on_first_page(ranked: list[_Candidate], limit: int) -> list[_Candidate]:
@@ -674,15 +674,13 @@ def _help_on_first_page(ranked: list[_Candidate], limit: int) -> list[_Candidate
     return rest[: limit - 1] + [helper] + rest[limit - 1 :]
 
 
-def _hydrate(session: Session, page: list[_Candidate], need: str,
-             place: Place | None) -> list[ResourceHit]:
+def _hydrate(session: Session, page: list[_Candidate], need: str, place: Place | None,
+             marks: _Marks) -> list[ResourceHit]:
     service_ids = [c.id for c in page if c.kind == "service"]
     job_ids = [c.id for c in page if c.kind == "job_posting"]
     services = _service_facts(session, service_ids, place) if service_ids else {}
-    flags = _flags(session, service_ids, "refers_for", "address_private") if service_ids \
-        else {"refers_for": {}, "address_private": {}}
-    referral = {sid for sid, v in flags["refers_for"].items() if v == need}
-    private = {sid for sid, v in flags["address_private"].items() if v == "true"}
+    referral = {sid for sid in service_ids if marks.refers_for.get(sid) == need}
+    private = marks.address_private
     jobs = {j.id: j for j in session.scalars(select(JobPosting).where(JobPosting.id.in_(job_ids)))} \
         if job_ids else {}
     hits = []
@@ -809,9 +807,9 @@ def get_resource(session: Session, resource_id: str, need: str,
     service = session.scalars(
         select(Service).where(Service.id == resource_id).options(*_LOAD_FOR_HIT)).first()
     if service is not None:
+        marks = _marks(session, [service.id])
         return replace(_service_hit(_ServiceFacts.of(service, place), need, place),
-                       referral=bool(_flagged(session, [service.id], "refers_for", need)),
-                       address_private=bool(_flagged(session, [service.id], "address_private",
-                                                     "true")))
+                       referral=marks.refers_for.get(service.id) == need,
+                       address_private=service.id in marks.address_private)
     job = session.get(JobPosting, resource_id)
     return _job_hit(job, place) if job else None

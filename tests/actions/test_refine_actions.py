@@ -110,10 +110,14 @@ def test_when_nothing_matches_the_previous_list_is_kept(action_server):
 def test_none_in_the_real_directory_say_they_take_suboxone_and_the_list_stays(action_server):
     result = run_action(action_server, refine_body("do any take suboxone"))
     [reply] = result["responses"]
-    assert reply["text"] == (
-        "None of the recovery housing help I know of near Pittsburgh say they take people on "
-        "Suboxone. The list above still stands: reply 1-3 for details, or COACH for a person "
-        "who can call around.")
+    text = reply["text"]
+    assert text.startswith("None of the recovery housing help I know of near Pittsburgh say "
+                           "they take people on Suboxone.")
+    # Allegheny County's drug and alcohol office (the SCA), with its number, to ask instead.
+    assert "Drug and Alcohol" in text and "412-350-3328" in text
+    assert "serves Allegheny County" in text and "ask them which take people on Suboxone" in text
+    assert text.endswith("The list above still stands: reply 1-3 for details, or COACH for a "
+                         "person who can call around.")
     assert [q["payload"] for q in reply["custom"]["quick_replies"]] == ["1", "2", "3", "COACH"]
     assert result["events"] == []
 
