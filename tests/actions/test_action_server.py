@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,10 +19,10 @@ from tests.conftest import ROOT, careerlink_seed_rows
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def action_server(seeded_db_url: str):
+@contextmanager
+def serving(db_url: str) -> Iterator[str]:
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=seeded_db_url, ACTION_PORT=str(port))
+    env = dict(os.environ, DATABASE_URL=db_url, ACTION_PORT=str(port))
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "navigator"), "serve", "actions"],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -34,9 +36,17 @@ def action_server(seeded_db_url: str):
     else:
         proc.kill()
         pytest.fail(proc.stdout.read().decode(errors="replace")[-3000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def action_server(seeded_db_url: str) -> Iterator[str]:
+    with serving(seeded_db_url) as url:
+        yield url
 
 
 def tracker_json(**slots) -> dict:

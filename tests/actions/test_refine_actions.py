@@ -6,45 +6,14 @@ sends it after a list ("do any take suboxone", "closer?", "only for women"): on 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.actions.test_action_server import run_action
-from tests.api.conftest import free_port
-from tests.conftest import ROOT
+from tests.actions.test_action_server import run_action, serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@contextmanager
-def serving(db_url: str) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db_url, ACTION_PORT=str(port))
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "navigator"), "serve", "actions"],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(proc.stdout.read().decode(errors="replace")[-3000:])
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
