@@ -247,11 +247,12 @@ class ActionRefineResults(Action):
                 json_message=keep)
             return []
         if not found.hits:
-            with directory.session() as session:
-                unfiltered = search_services(session, need, place, limit=10, filters=kept)
+            with directory.session() as session:  # who refers to the need in the county
+                referrals = search_services(session, need, place, limit=3,
+                                            filters={"refers_for": need})
             dispatcher.utter_message(
                 text=nothing_matches_reply(need, place.name, kept, new, text, len(listed),
-                                           referral_for(unfiltered.hits)),
+                                           referral_for(referrals.hits)),
                 json_message=keep)
             return []
         if note:

@@ -41,3 +41,20 @@ def test_a_long_listing_is_made_compact_for_sms():
 
 def test_short_replies_are_sent_as_written():
     assert render_sms([BotMessage(text="Hi!"), BotMessage(text="What town?")]) == "Hi!\n\nWhat town?"
+
+
+def test_a_compact_line_without_a_phone_still_says_how_to_reach_it():
+    resources = [
+        {"name": "PA CareerLink Erie County", "phone": None, "url": "https://www.pacareerlink.pa.gov",
+         "coverage": None, "distance_mi": 0.4, "town": "Erie"},
+        {"name": "PA Child Care Works", "phone": None, "statewide": True, "coverage": "statewide",
+         "url": "https://www.pa.gov/services/dhs/apply-for-child-care-works-subsidized-child-care.html"},
+        {"name": "CamTran", "phone": "814-535-5526", "coverage": "serves Cambria County",
+         "distance_mi": 30.0},
+    ]
+    text = "Closest help to Erie:\n" + "\n".join(["x" * 150] * 5)
+    sms = render_sms([BotMessage(text=text, custom={"resources": resources,
+                                                    "quick_replies": [{"payload": "1"}]})])
+    assert "1. PA CareerLink Erie County, pacareerlink.pa.gov, Erie" in sms
+    assert "2. PA Child Care Works, no phone: dial 211, statewide" in sms
+    assert "3. CamTran, 814-535-5526, serves Cambria County" in sms

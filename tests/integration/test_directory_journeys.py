@@ -16,22 +16,24 @@ PHONE = re.compile(r"\(?\b\d{3}\)?[ .-]\d{3}-\d{4}\b|\b1-8\d\d-\d{3}-\d{4}\b|\b2
 
 
 def listed(reply: str) -> list[str]:
-    """The numbered lines of a list reply: '1. Name' -> 'Name'."""
+    """The numbered lines of a list reply, without the number ("Name" or, sent compact,
+    "Name, phone, serves X County")."""
     return [m.group(1).strip() for m in re.finditer(r"^\d\. (.+)$", reply, re.M)]
 
 
 def actionable(reply: str) -> None:
     """Every listing says how to reach it (a phone, a website or PA 211) and no demo is shown."""
     assert "DEMO" not in reply and "555-01" not in reply
-    assert PHONE.search(reply) or "http" in reply
-    assert "call to confirm" in reply  # how old the information is
+    assert PHONE.search(reply) or "http" in reply or ".pa.gov" in reply or ".org" in reply
+    assert "call to confirm" in reply or "Info may be old" in reply  # how old the info is
 
 
 def test_careerlink_in_erie_names_erie_countys_own_office(system):
     reply = sms(system, "+18145550201", "careerlink in erie")
-    assert listed(reply)[0] == "PA CareerLink Erie County"
+    assert listed(reply)[0].startswith("PA CareerLink Erie County")
     assert "nothing in Erie County" not in reply
     assert "pacareerlink.pa.gov" in reply  # no phone in the directory: its website instead
+    assert "serves Erie County" in reply or "Erie" in reply
     actionable(reply)
 
 
@@ -46,7 +48,7 @@ def test_child_care_in_15901_offers_what_can_help_in_cambria_county(system):
 
 def test_jobs_in_coudersport_names_potter_countys_careerlink(system):
     reply = sms(system, "+18145550203", "any jobs in coudersport")
-    assert listed(reply)[0] == "PA CareerLink Potter County"
+    assert listed(reply)[0].startswith("PA CareerLink Potter County")
     assert "Coudersport" in reply and "nothing in Potter County" not in reply
     actionable(reply)
 
