@@ -77,15 +77,21 @@ def test_list_items_are_valid_and_show_the_demo_flag(api: TestClient, demo_api: 
 def test_a_service_is_fully_nested_and_valid(api: TestClient):
     located = everything(api, "/hsds/services", search="careerlink")
     # (a few batch-2 offices are known by operator only, without a place: skip those)
-    located = [s for s in located if s["name"].startswith("PA CareerLink") and "Huntingdon"
-               not in s["name"]]
-    for summary in located[:5]:
+    located = [s for s in located if s["name"].startswith("PA CareerLink")]
+    checked = 0
+    for summary in located:
         service = api.get(f"/hsds/services/{summary['id']}").json()
+        if not service["service_at_locations"]:
+            continue  # a few offices are known by operator or board only, without a place
+        checked += 1
+        if checked > 5:
+            break
         assert hsds.schema_errors("service", service) == []
         assert service["organization"]["id"] == service["organization_id"]
         assert service["service_at_locations"][0]["location"]["addresses"]
         assert {a["taxonomy_term"]["code"] for a in service["attributes"]} >= {"careerlink",
                                                                                 "source_date"}
+    assert checked >= 5
 
 
 def test_a_missing_record_is_a_json_404(api: TestClient):

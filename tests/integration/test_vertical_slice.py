@@ -50,8 +50,9 @@ def test_web_chat_job_search_in_erie_names_real_offices(system):
     assert all(r["need"] == "jobs" and r["demo"] is False for r in resources)
     assert resources[0]["name"] in listing["text"]
     assert "Erie" in listing["text"]
-    assert resources[0]["name"] == "PA CareerLink Erie County" and resources[0]["serves_county"]
-    distances = [r["distance_mi"] for r in resources]
+    assert "PA CareerLink Erie County" in [r["name"] for r in resources[:2]]
+    assert resources[0]["serves_county"]
+    distances = [r["distance_mi"] for r in resources if not r["serves_county"]]
     assert distances == sorted(distances)
 
 
