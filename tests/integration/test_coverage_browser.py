@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from resources_db.coverage import STATES
 from resources_db.geo import PA_COUNTIES
-from resources_db.taxonomy import NEEDS
+from resources_db.taxonomy import PERSON_NEEDS as NEEDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
