@@ -324,7 +324,7 @@ def test_round_trip_on_postgresql_matches_sqlite(postgres_url: str,  # noqa: F81
     fresh = None
     try:
         with make_session_factory(source)() as session:
-            seed_all(session)
+            seed_all(session, include_demo=True)  # as the SQLite directory it is compared with
         from_postgres = export_of(source, tmp_path / "pg")
         assert export_files(from_postgres) == export_files(exported)  # same bytes as SQLite
         fresh = import_into_fresh(create_database(postgres_url, "navigator_exchange_fresh"),
