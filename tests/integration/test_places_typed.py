@@ -3,27 +3,18 @@ signed SMS, and a choice between two places answered with a number on the web ch
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
-import httpx
 import pytest
-from twilio.request_validator import RequestValidator
 
+from tests.integration.test_coach_journey import sms
 from tests.integration.test_vertical_slice import chat, texts
 
 pytestmark = pytest.mark.integration
 
 
 def test_sms_jobs_in_a_misspelled_town_lists_the_corrected_town(system):
-    url = f"{system['base']}/sms/inbound"
-    form = {"MessageSid": "SMplacestyped1", "AccountSid": "AC1", "From": "+16105550177",
-            "To": "+18145550000", "Body": "jobs in allentwon", "NumMedia": "0"}
-    signature = RequestValidator(system["env"]["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
-    response = httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
-    assert response.status_code == 200
-    [message] = ElementTree.fromstring(response.text).iter("Message")
-    assert "to Allentown:" in message.text
-    assert "What town" not in message.text
+    reply = sms(system, "+16105550177", "jobs in allentwon")  # signed, TwiML text
+    assert "to Allentown:" in reply
+    assert "What town" not in reply
 
 
 def test_a_misspelled_town_alone_answers_where(system):
