@@ -35,7 +35,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from resources_db.db import Base
 from resources_db.geo import grid_cell
@@ -352,9 +352,15 @@ def _keep_grid_cell(_mapper, _connection, target) -> None:  # noqa: ANN001
 # A search key is the service's searchable facts in one string, copied onto its
 # service_at_location and service_area rows so that a search by place reads one index and no
 # other table: "|local|<term code>=<value>|...|" (every attribute of the service, sorted) when
-# the service is active and not statewide, NULL otherwise. Writes through the ORM refresh the
+# the service is active and not statewide, NULL otherwise; "|local|area|..." when its service
+# area names a county (an agency bound to counties, which search ranks by them: the mark comes
+# first so that reading it costs a few characters, not the key). Writes through the ORM refresh the
 # copies after each flush; whoever writes these tables with Core (bulk loads, migrations)
 # calls refresh_search_keys() itself.
+
+KEY_LOCAL = "|local|"
+KEY_AREA = "area|"  # right after KEY_LOCAL; no "=" in it, so no attribute token reads the same
+
 
 def _search_key(service_id, dialect: str):  # noqa: ANN001, ANN202 (correlated to that column)
     token = TaxonomyTerm.code + "=" + Attribute.value
@@ -371,8 +377,11 @@ def _search_key(service_id, dialect: str):  # noqa: ANN001, ANN202 (correlated t
         joined = select(func.group_concat(ordered.c.token, "|"))
     local = (select(Service.id).where(Service.id == service_id, Service.status == "active",
                                       Service.is_statewide.is_(False)).exists())
-    return case((local, "|local|" + func.coalesce(joined.scalar_subquery(), "") + "|"),
-                else_=null())
+    areas = aliased(ServiceArea)
+    has_area = (select(areas.id).where(areas.service_id == service_id, areas.name != "")
+                .exists())
+    return case((local, KEY_LOCAL + case((has_area, KEY_AREA), else_="")
+                 + func.coalesce(joined.scalar_subquery(), "") + "|"), else_=null())
 
 
 def refresh_search_keys(connection: Connection, service_ids: Iterable[str] | None = None,

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import (
+    Integer,
     Result,
     Select,
     String,
@@ -51,6 +52,7 @@ from resources_db.models import (
     ServiceAtLocation,
     search_key_token,
 )
+from resources_db.models import KEY_AREA, KEY_LOCAL
 from resources_db.schedules import WeeklyHours, is_open
 from resources_db.taxonomy import NEEDS, term_id
 
@@ -171,7 +173,7 @@ class _Criteria:
         keyed = [search_key_token(c, v) for c, v in attributes
                  if "|" not in v and not (c == literal_need and v == "true")]
         if not keyed and literal_need is None:
-            keyed = ["|local|"]
+            keyed = [KEY_LOCAL]
         odd = [(term_id(c), v) for c, v in attributes if "|" in v]
         query = (fts_query(words) if sqlite else words) if words else None
         self.params: dict[str, object] = {f"t{i}": token for i, token in enumerate(keyed)}
@@ -182,6 +184,7 @@ class _Criteria:
         self.params |= {f"l{i}": language for i, language in enumerate(languages)}
         if query is not None:
             self.params["q"] = query
+        self.bound_moves = need not in OPEN_TO_ALL_NEEDS  # see _for_this_person
         self.shape = _Shape(sqlite, literal_need, len(keyed), len(odd), len(attributes),
                             len(languages), query is not None)
 
@@ -233,6 +236,22 @@ class _Shape:
         return out
 
 
+def _bound(key):  # noqa: ANN001, ANN202 (an SQL expression)
+    """1 when the key says the service's area names a county (see _for_this_person), else 0:
+    read from the key's first characters (an instr() over the key would double the search)."""
+    mark = func.substr(key, len(KEY_LOCAL) + 1, len(KEY_AREA)) == literal_column(f"'{KEY_AREA}'")
+    return cast(mark, Integer)
+
+
+def _aggregate_in_order(value, sal, sqlite: bool):  # noqa: ANN001, ANN202
+    """One character per service of the point, in the order of its ids (see "located")."""
+    if sqlite:
+        return func.group_concat(value, "")
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+    return func.string_agg(cast(value, String), aggregate_order_by(literal(""), sal.service_id))
+
+
 @functools.lru_cache(maxsize=512)
 def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) -> Select:
     """The search's statements, built once per kind and shape (see _Criteria)."""
@@ -248,7 +267,8 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
             ids = func.string_agg(sal.service_id, in_order)
             dates = func.string_agg(func.coalesce(
                 func.to_char(sal.assured_date, "YYYY-MM-DD"), ""), in_order)
-        query = (select(sal.latitude, sal.longitude, ids, dates)
+        query = (select(sal.latitude, sal.longitude, ids, dates,
+                        _aggregate_in_order(_bound(sal.search_key), sal, shape.sqlite))
                  .where(*shape.on_key(sal.search_key, sal.service_id))
                  .group_by(sal.grid_cell, sal.latitude, sal.longitude))  # index order
         return query if variant else query.where(
@@ -326,8 +346,11 @@ def _cells_near(place: Place, radius: float) -> list[int]:
 # name); the name is None until _rank() needs it.
 _Found = tuple[float | None, bool, dt.date | None, str | None]
 # The local answers located at one point (usually a zip centroid: many share one): latitude,
-# longitude, and their ids and verified dates, each list joined by _SEP in the same order.
-_Point = tuple[float | None, float | None, str, str]
+# longitude, and their ids and verified dates, each list joined by _SEP in the same order, and
+# whether each is bound to counties by its area (_bound: one digit per id, same order).
+_Point = tuple[float | None, float | None, str, str, str]
+# A point found near: (distance, ids, dates, bound).
+_Near = tuple[float | None, str, str, str]
 _SEP = "\x1f"
 
 
@@ -346,11 +369,10 @@ def _serving(session: Session, criteria: _Criteria, place: Place) -> dict[str, d
 
 
 def _points_near(points: list[_Point], place: Place, radius: float | None,
-                 distances: dict[tuple[float, float], float],
-                 ) -> list[tuple[float | None, str, str]]:
-    """(distance, ids, dates) of the points within the radius (None: all), nearest first."""
+                 distances: dict[tuple[float, float], float]) -> list[_Near]:
+    """The points within the radius (None: all), nearest first."""
     out = []
-    for lat, lon, ids, dates in points:
+    for lat, lon, ids, dates, bound in points:
         distance = None
         if lat is not None and lon is not None:
             distance = distances.get((lat, lon))
@@ -361,7 +383,7 @@ def _points_near(points: list[_Point], place: Place, radius: float | None,
                 continue
         elif radius is not None:
             continue  # no coordinates: within no radius
-        out.append((distance, ids, dates))
+        out.append((distance, ids, dates, bound))
     out.sort(key=lambda p: math.inf if p[0] is None else p[0])
     return out
 
@@ -371,12 +393,12 @@ def _members(ids: str, dates: str) -> Iterator[tuple[str, dt.date | None]]:
         yield sid, dt.date.fromisoformat(date) if date else None
 
 
-def _everything_near(points: list[tuple[float | None, str, str]],
+def _everything_near(points: list[_Near],
                      serving: dict[str, dt.date | None]) -> dict[str, _Found]:
     """Every local answer: at its nearest location (where a location without coordinates
     counts as nearest), or serving the person's county."""
     found: dict[str, _Found] = {}
-    for distance, ids, dates in points:
+    for distance, ids, dates, _ in points:
         for sid, verified in _members(ids, dates):
             if sid not in found or (distance or 0) < (found[sid][0] or 0):
                 found[sid] = (distance, False, verified, None)
@@ -385,33 +407,38 @@ def _everything_near(points: list[tuple[float | None, str, str]],
     return found
 
 
-def _nearest(points: list[tuple[float, str, str]], serving: dict[str, dt.date | None],
-             top: int) -> tuple[dict[str, _Found], int]:
+def _nearest(points: list[_Near], serving: dict[str, dt.date | None], top: int,
+             bound_moves: bool) -> tuple[dict[str, _Found], int, set[str]]:
     """The local answers that can rank in the first `top` (all that serve the county, then
     points nearest first until `top` are in, ties included), and how many answers there are:
-    each of the others is only counted."""
+    each of the others is only counted. When `bound_moves`, an agency bound to other counties
+    (see _for_this_person) does not count towards `top`: one pass then finds enough for the
+    page after it has moved down. Those are returned too, for _rank to do the same."""
     located: set[str] = set()
-    for _, ids, _ in points:
-        located.update(ids.split(_SEP))
-    count = len(located | serving.keys())
     area_distance: dict[str, float] = {}  # what serves the county still shows how far it is
-    if serving:
-        for distance, ids, _ in points:
-            for sid in ids.split(_SEP):
+    for distance, ids, _, _ in points:
+        members = ids.split(_SEP)
+        located.update(members)
+        if serving:
+            for sid in members:
                 if sid in serving and sid not in area_distance:
                     area_distance[sid] = distance
+    count = len(located | serving.keys())
     found: dict[str, _Found] = {sid: (area_distance.get(sid), True, verified, None)
                                 for sid, verified in serving.items()}
+    moving: set[str] = set()
     filled_at = None
-    for distance, ids, dates in points:
+    for distance, ids, dates, bound in points:
         if filled_at is not None and distance > filled_at:
             break
-        for sid, verified in _members(ids, dates):
+        for (sid, verified), bound_here in zip(_members(ids, dates), bound, strict=True):
             if sid not in found:
                 found[sid] = (distance, False, verified, None)
-        if filled_at is None and len(found) >= top:
+                if bound_moves and bound_here == "1":
+                    moving.add(sid)
+        if filled_at is None and len(found) - len(moving) >= top:
             filled_at = distance
-    return found, count
+    return found, count, moving
 
 
 def _unplaced(session: Session, criteria: _Criteria,
@@ -428,7 +455,8 @@ def _unplaced(session: Session, criteria: _Criteria,
 
 
 def _rank(session: Session, found: dict[str, _Found], postings: dict[str, _Candidate],
-          top: int | None, count: int | None = None) -> tuple[list[_Candidate], int]:
+          top: int | None, count: int | None = None,
+          moving: frozenset[str] | set[str] = frozenset()) -> tuple[list[_Candidate], int]:
     """Local services and job postings in rank order, and how many there are. With `top`, the
     list may stop after the first `top`: the rest is counted, not ranked (`count`: how many
     local services there are, when `found` holds only those that can rank first), and names
@@ -438,8 +466,9 @@ def _rank(session: Session, found: dict[str, _Found], postings: dict[str, _Candi
         return near, -(f[2] or dt.date.min).toordinal()
 
     items = list(found.items())
-    if top is not None and len(items) > top:
-        cut = heapq.nsmallest(top, map(known, found.values()))[-1]
+    if top is not None and len(items) - len(moving) > top:  # `moving`: see _nearest
+        staying = (f for sid, f in items if sid not in moving) if moving else found.values()
+        cut = heapq.nsmallest(top, map(known, staying))[-1]
         items = [(sid, f) for sid, f in items if known(f) <= cut]
     missing = [sid for sid, f in items if f[3] is None]
     names: dict[str, str] = {}
@@ -539,7 +568,7 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     read_cells: set[int] = set()
     distances: dict[tuple[float, float], float] = {}
     for radius in radii:
-        count = None
+        count, moving = None, set()
         if place is None:
             local, count = _unplaced(session, criteria, top)
         else:
@@ -554,10 +583,10 @@ def search_services(session: Session, need: str | None, place: Place | None = No
             if top is None or radius is None:
                 local = _everything_near(near, serving)
             else:
-                local, count = _nearest(near, serving, top)
+                local, count, moving = _nearest(near, serving, top, criteria.bound_moves)
         postings = _job_candidates(session, place, radius, text, now.date(),
                                    second_chance_only) if jobs else {}
-        ranked, total = _rank(session, local, postings, top, count)
+        ranked, total = _rank(session, local, postings, top, count, moving)
         if open_now:
             ranked = _open_now(session, ranked, now)
             total = len(ranked)
@@ -576,8 +605,8 @@ def search_services(session: Session, need: str | None, place: Place | None = No
         # The list stopped after the first `window`, and some of it moved down (referrals,
         # agencies of other counties): read further until `top` unmoved ones are in it.
         window = len(ranked) + moved
-        local, count = _nearest(near, serving, window)
-        ranked, total = _rank(session, local, postings, window, count)
+        local, count, moving = _nearest(near, serving, window, criteria.bound_moves)
+        ranked, total = _rank(session, local, postings, window, count, moving)
         marks = _marks(session, [c.id for c in (*ranked, *statewide) if c.kind == "service"])
         kept, elsewhere, moved = _for_this_person(ranked, need, place, marks)
     ranked = kept
