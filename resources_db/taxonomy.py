@@ -20,11 +20,16 @@ NEEDS: dict[str, str] = {
     "recovery_support": "Recovery community organizations and recovery hubs",
     "unemployment": "Unemployment compensation help",
     "information": "General information and referral (PA 211)",
+    "benefits": "Benefits and work: free counseling on working while on SSI, SSDI or Medicaid "
+                "(work incentives, Ticket to Work)",
+    "record": "A criminal record: clearing and sealing (Clean Slate, expungement, pardons), "
+              "legal aid, fair-chance hiring, the Federal Bonding Program and WOTC",
 }
 
 # The needs a person asks the Navigator for (the others tag services that answer them: OVR
 # answers jobs, an SCA housing): the columns of the coverage matrix.
-PERSON_NEEDS: tuple[str, ...] = ("jobs", "careerlink", "housing", "childcare", "transit")
+PERSON_NEEDS: tuple[str, ...] = ("jobs", "careerlink", "housing", "childcare", "transit",
+                                 "benefits", "record", "recovery_support", "training")
 
 # Filters HSDS has no column for, as attributes (code -> description). Values are strings:
 # "true"/"false", a gender ("women", "men", "any"), or a cost ("free", "sliding_scale", "paid").
