@@ -50,18 +50,26 @@ OVR_DESCRIPTION = (
     "disability (which can include drug or alcohol addiction and mental illness) makes work hard."
 )
 
-# statewide_lines.csv category -> our needs
+# OVR: vocational rehabilitation, job placement and training; for benefits it refers (to
+# benefits counseling, WIPA) rather than counsels, so it is listed after the counselors.
+OVR_NEEDS = ["vocational_rehab", "jobs", "training", "benefits"]
+OVR_FILTERS = {"cost": "free", "refers_for": "benefits"}
+
+# statewide_lines.csv category -> our needs. PA Get Help Now and the other treatment lines
+# are the statewide answer for treatment and recovery support; PA 211 names job training.
 CATEGORY_NEEDS = {
     "crisis_line": ["crisis"],
-    "substance_use_treatment_referral": ["treatment_referral", "crisis"],
-    "information_and_referral": ["information", "housing", "childcare", "transit"],
+    "substance_use_treatment_referral": ["treatment_referral", "crisis", "recovery_support"],
+    "information_and_referral": ["information", "housing", "childcare", "transit", "training"],
     "transportation_medical": ["transit"],
     "childcare_subsidy": ["childcare"],
     "recovery_housing": ["housing"],
     "recovery_community_organization": ["recovery_support"],
     "employment": ["unemployment"],
-    "employment_disability": ["vocational_rehab", "jobs", "training"],
+    "employment_disability": OVR_NEEDS,
 }
+# ... and the attributes a category brings (beyond the hours and cost read from the row).
+CATEGORY_FILTERS = {"employment_disability": {"refers_for": "benefits"}}
 
 
 @dataclass
@@ -285,6 +293,7 @@ def statewide_records(path: Path) -> Iterator[SeedRecord]:
         statewide = not counties
         always_open = "24/7" in row["hours"]
         filters = {"evening_hours": "true", "weekend_hours": "true"} if always_open else {}
+        filters |= CATEGORY_FILTERS.get(row["category"], {})
         if re.search(r"\bfree\b", row["description"], re.I):
             filters["cost"] = "free"
         yield SeedRecord(
@@ -345,14 +354,27 @@ def ovr_records(path: Path) -> Iterator[SeedRecord]:
         statewide = row["office_type"] == "statewide program" or "Statewide" in row["counties_served"]
         yield SeedRecord(
             key=f"ovr|{row['office_name']}", organization="PA Office of Vocational Rehabilitation",
-            name=row["office_name"], description=OVR_DESCRIPTION,
-            needs=["vocational_rehab", "jobs", "training"],
+            name=row["office_name"], description=OVR_DESCRIPTION, needs=ovr_needs(row["office_type"]),
             source_url=row["source_url"] or None, source_date=row["source_date"],
             source_title=row["retrieved_from"] or None,
             notes=_notes(row["office_type"], row["tty"] and f"TTY {row['tty']}", row["notes"]),
             street=row["street_address"], city=row["city"], county=counties[0] if counties else "",
             zip=row["zip"][:5], phones=row["phone"], counties_served=counties,
-            statewide=statewide and not row["city"], filters={"cost": "free"})
+            statewide=statewide and not row["city"], filters=ovr_filters(row["office_type"]))
+
+
+def _ovr_office(office_type: str) -> bool:
+    """An OVR office or program where a counselor takes a case (and refers for benefits
+    counseling), not a school or rehabilitation center it runs nor its administration."""
+    return not re.search(r"school|center|administrative", office_type, re.I)
+
+
+def ovr_needs(office_type: str) -> list[str]:
+    return OVR_NEEDS if _ovr_office(office_type) else [n for n in OVR_NEEDS if n != "benefits"]
+
+
+def ovr_filters(office_type: str) -> dict[str, str]:
+    return OVR_FILTERS if _ovr_office(office_type) else {"cost": "free"}
 
 
 def _src(row: dict[str, str]) -> dict:
@@ -372,18 +394,33 @@ SCA_DESCRIPTION = (
     "Single County Authority (county drug and alcohol office): assessment and funding of "
     "treatment for uninsured or underinsured residents; refers to licensed recovery houses."
 )
+# The county SCA is the county's door to treatment and recovery support; for housing it refers.
+SCA_NEEDS = ["treatment_referral", "recovery_support", "housing"]
 MATP_DESCRIPTION = (
     "Medical Assistance Transportation Program: free rides to medical appointments (including "
     "treatment) for people with Medical Assistance."
 )
 LEAD_NOTE = ("Treatment lead from a SAMHSA extract (c. 2021) without phone or services: "
              "confirm through PA Get Help Now 1-800-662-4357 or the county SCA before relying on it.")
-BARRIER_NEEDS = {"wotc": ["jobs"], "federal_bonding": ["jobs"],
+# employment_barriers.csv category -> our needs. WOTC and the Federal Bonding Program are what
+# a record means for an employer (a tax credit, a free bond): job help and record help both.
+BARRIER_NEEDS = {"wotc": ["jobs", "record"], "federal_bonding": ["jobs", "record"],
                  "recovery_friendly_workplace": ["jobs"], "recovery_to_work": ["jobs", "training"],
-                 "ticket_to_work": ["vocational_rehab", "jobs"]}
-# Legal aid and record clearing are not job help: a "jobs in erie" list naming a legal aid
-# office second misleads. Until they have a need of their own they are general information.
+                 "ticket_to_work": ["vocational_rehab", "jobs", "benefits"]}
+# A category not listed, by the words in it: legal aid and record clearing (legal_aid,
+# legal_aid_record_clearing, legal_aid_network, record_clearing_info, and any new one) answer
+# "record", not "jobs" (a "jobs in erie" list naming a legal aid office second misleads);
+# benefits counseling (wipa, work_incentives...) answers "benefits". Else general information.
+BARRIER_CATEGORY_WORDS = ((re.compile(r"legal|record|expunge|pardon|clean_slate"), ["record"]),
+                          (re.compile(r"benefit|wipa|work_incentive"), ["benefits"]))
 BARRIER_DEFAULT_NEEDS = ["information"]
+
+
+def barrier_needs(category: str) -> list[str]:
+    if category in BARRIER_NEEDS:
+        return BARRIER_NEEDS[category]
+    return next((needs for words, needs in BARRIER_CATEGORY_WORDS if words.search(category)),
+                BARRIER_DEFAULT_NEEDS)
 
 
 def sca_records(path: Path) -> Iterator[SeedRecord]:
@@ -391,7 +428,7 @@ def sca_records(path: Path) -> Iterator[SeedRecord]:
         counties = split_counties(row["counties_served"])
         yield SeedRecord(
             key=f"sca|{row['sca_name']}", organization=row["sca_name"], name=row["sca_name"],
-            description=SCA_DESCRIPTION, needs=["treatment_referral", "housing"], **_src(row),
+            description=SCA_DESCRIPTION, needs=SCA_NEEDS, **_src(row),
             filters={"refers_for": "housing"},
             notes=_notes(row["notes"], row["hours"] and f"Hours: {row['hours']}"),
             street=row["address"], city=row["city"],
@@ -419,9 +456,15 @@ def residence_records(path: Path) -> Iterator[SeedRecord]:
             else [], filters={"address_private": "true"} | ({"gender_served": who} if who else {}))
 
 
+# DDAP's Regional Recovery Hubs help local recovery groups; they are not direct-service lines
+# (pa_seed README): they refer, and are listed after the organizations and the county SCA.
+_HUB = re.compile(r"\bhub\b", re.I)
+
+
 def rco_records(path: Path) -> Iterator[SeedRecord]:
     for row in _rows(path):
         counties = split_counties(row["counties_served"])
+        hub = bool(_HUB.search(row["type"].replace("_", " ")))
         yield SeedRecord(
             key=f"rco|{row['name']}|{row['city']}", organization=row["organization"] or row["name"],
             name=row["name"], description=row["type"] or "Recovery community organization",
@@ -429,7 +472,7 @@ def rco_records(path: Path) -> Iterator[SeedRecord]:
             street=row["street_address"], city=row["city"],
             county=counties[0] if len(counties) == 1 and not row["city"] else "",
             zip=row["zip"][:5], phones=row["phone"], website=row["website"] or None,
-            counties_served=counties)
+            counties_served=counties, filters={"refers_for": "recovery_support"} if hub else {})
 
 
 def matp_records(path: Path) -> Iterator[SeedRecord]:
@@ -455,7 +498,7 @@ def barrier_records(path: Path) -> Iterator[SeedRecord]:
         yield SeedRecord(
             key=f"barrier|{row['name']}", organization=row["name"], name=row["name"],
             description=row["description"] or None,
-            needs=BARRIER_NEEDS.get(row["category"], BARRIER_DEFAULT_NEEDS), **_src(row),
+            needs=barrier_needs(row["category"]), **_src(row),
             notes=_notes(row["category"] and f"Category: {row['category']}",
                          row["coverage"] and f"Coverage: {row['coverage']}", row["notes"]),
             street=street, city=town, zip=zip_code, phones=row["phone"],

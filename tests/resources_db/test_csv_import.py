@@ -114,7 +114,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_written(db_session: Se
         "services.csv line 7: id 'nope' is not a UUID",
         "services.csv line 7: unknown need(s) food (known: jobs, careerlink, housing, childcare, "
         "transit, crisis, vocational_rehab, training, treatment_referral, recovery_support, "
-        "unemployment, information)",
+        "unemployment, information, benefits, record)",
         "services.csv line 7: phone 'call us' has no phone number in it",
         "services.csv line 7: website 'ftp://x' is not a web address (http:// or https://)",
         "services.csv line 7: mat_friendly must be true or false, not 'maybe'",
