@@ -19,6 +19,10 @@ NEED_LABELS = {
     "housing": "recovery housing help",
     "childcare": "child care help",
     "transit": "transit and ride services",
+    "benefits": "help with working on SSI/SSDI",
+    "record": "help with a record",
+    "recovery_support": "treatment and recovery support",
+    "training": "job training and education",
 }
 
 WHY_IT_FITS = {
@@ -27,6 +31,10 @@ WHY_IT_FITS = {
     "housing": "recovery housing",
     "childcare": "Child Care Works: help paying for child care",
     "transit": "buses, shared ride or medical rides",
+    "benefits": "free help: work and your SSI, SSDI or Medicaid",
+    "record": "record clearing, legal aid or fair-chance hiring",
+    "recovery_support": "treatment, recovery support or peer support",
+    "training": "job training, WIOA funding, adult education",
 }
 
 # What a service that refers to the need does for it (resources_db.search, "refers_for").

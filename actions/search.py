@@ -12,8 +12,11 @@ from rasa_sdk.types import DomainDict
 from actions import directory
 from actions.formatting import MAX_RESULTS, format_details, format_results
 from actions.location import pending_place_choice, pick_location, utter_place_problem
+from actions.needs import INTENT_NEEDS
+from actions.orientation import RECORD_HELP_OFFER, nothing_local, orientation
+from actions.record_mention import mentions_record
 from resources_db import geo
-from resources_db.filters import filters_for_need, filters_from_text
+from resources_db.filters import FILTERS_BY_NEED, filters_for_need, filters_from_text
 from resources_db.search import get_resource, search_services
 
 DEFAULT_NEED = "jobs"
@@ -48,22 +51,38 @@ def request_texts(events: list[dict[str, Any]]) -> list[str]:
 
 def search_page(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int,
                 filters: dict[str, str] | None = None,
-                radius_mi: float | None = None) -> list[dict[str, Any]]:
+                radius_mi: float | None = None, first: bool = False) -> list[dict[str, Any]]:
     """List one page of results for the current need and place; remember what was shown.
-    `radius_mi`: a radius asked for ("closer", actions/refine.py); None widens as usual."""
+    `radius_mi`: a radius asked for ("closer", actions/refine.py); None widens as usual.
+    `first`: a new request (not MORE or a refinement): the need's orientation comes before
+    the list, and another need's request that mentions a record ends with the record offer."""
     place = _place_or_ask(dispatcher, tracker)
     if place is None:
         return []
     need = tracker.get_slot("need") or DEFAULT_NEED
+    texts = request_texts(tracker.events)
     if filters is None:
-        spoken = filters_from_text(" ".join(request_texts(tracker.events)))
+        # A need the filters know nothing about (benefits, a record, ...) is not narrowed: "my
+        # record" is the question there, not a filter on who answers it.
+        spoken = filters_from_text(" ".join(texts)) if need in FILTERS_BY_NEED else {}
         filters = filters_for_need(need, spoken)
     with directory.session() as session:
         result = search_services(session, need, place, limit=MAX_RESULTS, offset=offset,
                                  filters=filters, radius_mi=radius_mi)
     reply, custom = format_results(need, place, result.hits, result.total, offset=offset,
                                    filters=filters)
-    dispatcher.utter_message(text=reply, json_message=custom)
+    if first and (text := orientation(need)):
+        dispatcher.utter_message(text=text)
+    local = any(not h.statewide for h in result.hits)
+    nothing_near = None if offset or local else nothing_local(need, place.name,
+                                                              statewide_listed=bool(result.hits))
+    # Nothing at all: the statewide line and a coach instead of the list (and of "dial 211").
+    dispatcher.utter_message(text=nothing_near if nothing_near and not result.hits else reply,
+                             json_message=custom)
+    if nothing_near and result.hits:
+        dispatcher.utter_message(text=nothing_near)
+    if first and need != "record" and any(mentions_record(t) for t in texts):
+        dispatcher.utter_message(text=RECORD_HELP_OFFER)
     return [SlotSet("result_ids", [h.id for h in result.hits] or None), SlotSet("detail_id", None),
             SlotSet("result_offset", float(offset)),
             SlotSet("search_filters", filters or None), SlotSet("search_radius", radius_mi)]
@@ -75,7 +94,7 @@ class ActionSearchResources(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        return search_page(dispatcher, tracker, offset=0)
+        return search_page(dispatcher, tracker, offset=0, first=True)
 
 
 class ActionMoreResults(Action):
@@ -115,7 +134,7 @@ class ActionResultDetails(Action):
             # "2" answered "Did you mean 1. ... 2. ...?": the search goes on there.
             tracker.slots["location"] = choice
             return [SlotSet("location", choice), SlotSet("result_number", None),
-                    *search_page(dispatcher, tracker, offset=0)]
+                    *search_page(dispatcher, tracker, offset=0, first=True)]
         ids = tracker.get_slot("result_ids") or []
         index = result_index(tracker.get_slot("result_number"))
         if not ids:
@@ -143,10 +162,6 @@ class ActionResultDetails(Action):
         dispatcher.utter_message(text=text, json_message=custom)
         # What "that number didn't work" refers to next (actions/feedback.py).
         return [SlotSet("result_number", None), SlotSet("detail_id", hit.id)]
-
-
-INTENT_NEEDS = {"find_jobs": "jobs", "find_careerlink": "careerlink", "find_housing": "housing",
-                "find_childcare": "childcare", "find_transit": "transit"}
 
 
 class ActionSwitchNeed(Action):

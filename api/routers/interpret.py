@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from actions.needs import INTENT_NEEDS as BOT_INTENT_NEEDS
 from api.deps import GatewayDep
 from api.services.crisis import detect_crisis
 from api.services.rasa_client import EngineUnavailable
@@ -15,12 +16,11 @@ from resources_db.filters import filters_from_text
 
 router = APIRouter(prefix="/api/v1", tags=["interpret"])
 
-Need = Literal["jobs", "careerlink", "housing", "childcare", "transit", "coach", "crisis", "other"]
-INTENT_NEEDS: dict[str, Need] = {
-    "find_jobs": "jobs", "find_careerlink": "careerlink", "find_housing": "housing",
-    "find_childcare": "childcare", "find_transit": "transit", "ask_coach": "coach",
-    "crisis": "crisis",
-}
+Need = Literal["jobs", "careerlink", "housing", "childcare", "transit", "benefits", "record",
+               "recovery_support", "training", "coach", "crisis", "other"]
+# The bot's intents for the needs (actions/needs.py), and the two that are not searches.
+INTENT_NEEDS: dict[str, Need] = {**BOT_INTENT_NEEDS, "ask_coach": "coach",  # type: ignore[dict-item]
+                                 "crisis": "crisis"}
 
 
 class InterpretIn(BaseModel):
