@@ -31,7 +31,7 @@ from api.services.handoff import HandoffError, QueueRow, audit, short_id
 from api.services.lookup import lookup
 from resources_db.schedules import PA_TZ
 from resources_db.search import get_resource
-from resources_db.taxonomy import NEEDS
+from resources_db.taxonomy import PERSON_NEEDS
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 router = APIRouter(prefix="/coach", tags=["coach console"])
@@ -42,8 +42,7 @@ REASON_TEXT = {"asked": "asked for a person", "not_understood": "bot did not und
                "crisis": "CRISIS", "coach": "coach reached out"}
 AUTHOR_NAMES = {"person": "Person", "bot": "Navigator bot", "coach": "Coach",
                 "system": "Notice"}
-PICKER_NEEDS = [(code, code.replace("_", " ")) for code in
-                ("jobs", "careerlink", "housing", "childcare", "transit") if code in NEEDS]
+PICKER_NEEDS = [(code, code.replace("_", " ")) for code in PERSON_NEEDS]
 SSE_KEEPALIVE_S = 15
 
 

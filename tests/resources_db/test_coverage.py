@@ -63,8 +63,11 @@ def test_the_totals_add_up_and_say_so(matrix):
         assert sum(matrix.totals(need).values()) == 67
     assert f"serves: {overall[SERVES]}" in matrix.summary()
     assert f"(of {matrix.size} cells)" in matrix.summary()
-    # Every county has a real answer for every need people ask for (serving or nearby).
-    assert all(c.state in (SERVES, NEARBY) for c in matrix.cells.values())
+    # Every county has a real answer for the five first needs (serving or nearby); for every
+    # need, at least a statewide line (benefits and record are often statewide-only).
+    first_five = ("jobs", "careerlink", "housing", "childcare", "transit")
+    assert all(c.state in (SERVES, NEARBY) for c in matrix.cells.values() if c.need in first_five)
+    assert matrix.totals()[NOTHING] == 0
 
 
 def test_the_csv_has_a_row_per_county_and_a_column_per_need(matrix, tmp_path):
@@ -177,3 +180,15 @@ def test_the_cli_prints_the_matrix_and_writes_the_csv(seeded_db_url, monkeypatch
     assert "Real listings not verified in 365 days" in printed
     assert f"wrote {out}" in printed and "measured in" in printed
     assert len(out.read_text().splitlines()) == 1 + 2
+
+
+def test_the_new_needs_are_columns_and_say_where_only_a_statewide_line_helps(matrix):
+    for need in ("benefits", "record", "recovery_support", "training"):
+        assert need in matrix.needs and matrix.totals(need)[NOTHING] == 0
+    # Every county has its SCA or a DDAP hub for recovery support; Erie's legal aid serves it.
+    assert matrix.totals("recovery_support")[SERVES] == 67
+    assert matrix.cell("Erie", "record").listing == "Northwestern Legal Services"
+    assert matrix.cell("Cambria", "recovery_support").state == SERVES
+    # Where nothing local answers benefits, the Ticket to Work line (statewide) does.
+    statewide = [c for c in matrix.cells.values() if c.need == "benefits" and c.state == STATEWIDE]
+    assert all(c.statewide_lines >= 1 for c in statewide)
