@@ -7,44 +7,26 @@ from __future__ import annotations
 import csv
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.services import accounts
-from resources_db.db import make_engine, make_session_factory
 from resources_db.exchange import export_hsds
 from resources_db.taxonomy import TAXONOMY_ID, term_id
-from tests.coach_login import new_coach
+from tests.api import test_coach_lookup as lookup
 from tests.conftest import seeded_copy
 
+# The lookup tests' client and sessions fixtures, over this module's own_db_url (real only).
+client, sessions = lookup.client, lookup.sessions
 NEW_NEEDS = ("benefits", "record", "recovery_support", "training")
 
 
 @pytest.fixture(scope="module")
 def own_db_url(seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Real records only: what a person would be shown, no demo record in the way."""
     return seeded_copy(seeded_db_url, tmp_path_factory.mktemp("barrier-needs"))
-
-
-@pytest.fixture(scope="module")
-def sessions(own_db_url: str):
-    engine = make_engine(own_db_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def client(settings_engine_down, own_db_url: str):  # noqa: ANN001
-    settings = settings_engine_down.model_copy(update={"database_url": own_db_url})
-    with TestClient(create_app(settings), base_url="https://testserver") as c:
-        yield c
 
 
 @pytest.fixture
 def headers(sessions) -> dict[str, str]:  # noqa: ANN001
-    coach = new_coach(sessions)
-    with sessions() as session:
-        token, _ = accounts.issue_api_token(session, coach)
-    return {"Authorization": f"Bearer {token}"}
+    return lookup.bearer(sessions)
 
 
 def _results(client, headers, **params):  # noqa: ANN001, ANN202

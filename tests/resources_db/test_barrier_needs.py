@@ -101,3 +101,18 @@ def test_the_mapping_is_read_from_the_category_so_a_new_one_needs_no_code():
     assert barrier_needs("something_else") == ["information"]
     assert "benefits" in ovr_needs("district office")
     assert "benefits" not in ovr_needs("OVR-operated rehabilitation center and technical school")
+
+
+def test_the_project_found_record_rows_add_a_statewide_screening_and_update_nls(db_session):
+    from sqlalchemy import select
+
+    from resources_db.models import Service
+
+    hits = _hits(db_session, "record", "pittsburgh", limit=100)
+    assert any(h.statewide and h.name.startswith("My Clean Slate PA") for h in hits)
+    nls = db_session.scalars(select(Service).where(
+        Service.name == "Neighborhood Legal Services (NLS)")).all()
+    assert len(nls) == 1 and "Clean Slate" in nls[0].description  # merged, not listed twice
+    assert "wesa.fm" in nls[0].coach_notes  # the older source is kept
+    first = next(h for h in hits if h.name == "Neighborhood Legal Services (NLS)")
+    assert first.serves_county and first.coverage == "serves Allegheny County"
