@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,19 @@ asyncio.run(main())
 '''
 
 
-def read_frozen(path: Path = FROZEN) -> list[tuple[str, str]]:
+def read_frozen(path: Path = FROZEN, labels: Iterable[str] = LABELS) -> list[tuple[str, str]]:
+    """(label, message) of each line of a frozen set; a bad line is named by its number only
+    (a frozen set is not read while it is used)."""
     lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         label, _, message = raw.partition("\t")
         label = label.strip().lower()
         if label == "label":  # a header row
             continue
-        assert label in LABELS and message.strip(), f"not label<TAB>message: {raw!r}"
+        assert label in labels and message.strip(), \
+            f"{path.name} line {number} is not label<TAB>message"
         lines.append((label, message.strip()))
     return lines
 
