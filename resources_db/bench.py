@@ -83,13 +83,13 @@ JSON_KEYS = ("backend", "services", "queries", "p50_ms", "p95_ms", "qps", "basel
 SERVICE_NEED_WEIGHTS = {
     "jobs": 16, "housing": 14, "recovery_support": 13, "treatment_referral": 12, "childcare": 12,
     "training": 9, "transit": 6, "information": 6, "crisis": 4, "vocational_rehab": 3,
-    "unemployment": 3, "careerlink": 2,
+    "unemployment": 3, "careerlink": 2, "record": 2, "benefits": 1,
 }
 # ... and how often people ask for each.
 QUERY_NEED_WEIGHTS = {
     "jobs": 22, "housing": 16, "treatment_referral": 10, "recovery_support": 10, "childcare": 9,
     "training": 8, "transit": 8, "careerlink": 4, "crisis": 4, "unemployment": 4,
-    "vocational_rehab": 3, "information": 2,
+    "vocational_rehab": 3, "information": 2, "record": 4, "benefits": 3,
 }
 assert set(SERVICE_NEED_WEIGHTS) == set(QUERY_NEED_WEIGHTS) == set(NEEDS)
 
@@ -143,6 +143,14 @@ NEED_TEXT: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] =
     "vocational_rehab": (("Vocational Services", "Rehabilitation Office"),
                          ("Job training and placement for people with a disability",),
                          ("Counseling and job coaching", "Supported employment with a coach")),
+    "record": (("Legal Aid", "Record Clearing Clinic", "Reentry Center"),
+               ("Free help sealing or clearing a criminal record",
+                "Reentry services for people coming home"),
+               ("Clean Slate and pardon clinics", "Fair chance employers welcome people with records",
+                "Federal bonding for new hires")),
+    "benefits": (("Benefits Counseling", "Work Incentives Office"),
+                 ("Free counseling on working while on SSI or SSDI",),
+                 ("Ticket to Work help", "Medicaid and work questions answered")),
     "training": (("Training Institute", "Skills Academy", "Learning Center"),
                  ("Job training and education for adults", "Short courses that lead to jobs"),
                  ("Welding and machining classes", "Forklift certification in two weeks",

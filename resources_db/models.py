@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from resources_db.db import Base
 from resources_db.geo import grid_cell
-from resources_db.taxonomy import NEEDS
+from resources_db.taxonomy import NEEDS, term_id
 
 
 def search_key_token(code: str, value: str) -> str:
@@ -352,14 +352,17 @@ def _keep_grid_cell(_mapper, _connection, target) -> None:  # noqa: ANN001
 # A search key is the service's searchable facts in one string, copied onto its
 # service_at_location and service_area rows so that a search by place reads one index and no
 # other table: "|local|<term code>=<value>|...|" (every attribute of the service, sorted) when
-# the service is active and not statewide, NULL otherwise; "|local|area|..." when its service
-# area names a county (an agency bound to counties, which search ranks by them: the mark comes
-# first so that reading it costs a few characters, not the key). Writes through the ORM refresh the
+# the service is active and not statewide, NULL otherwise. Two marks may follow "|local|", in
+# this order: "area|" when its service area names a county (an agency bound to counties) and
+# "refers|" when it refers to some need (a refers_for attribute): search moves those down the
+# list, and reads the marks at fixed places (a few characters, not an instr() over the key,
+# which would cost as much as the rest of the search). Writes through the ORM refresh the
 # copies after each flush; whoever writes these tables with Core (bulk loads, migrations)
 # calls refresh_search_keys() itself.
 
 KEY_LOCAL = "|local|"
-KEY_AREA = "area|"  # right after KEY_LOCAL; no "=" in it, so no attribute token reads the same
+KEY_AREA = "area|"  # the marks have no "=" in them, so no attribute token reads the same
+KEY_REFERS = "refers|"
 
 
 def _search_key(service_id, dialect: str):  # noqa: ANN001, ANN202 (correlated to that column)
@@ -380,7 +383,14 @@ def _search_key(service_id, dialect: str):  # noqa: ANN001, ANN202 (correlated t
     areas = aliased(ServiceArea)
     has_area = (select(areas.id).where(areas.service_id == service_id, areas.name != "")
                 .exists())
+    refers = aliased(Attribute)
+    # coalesce(): SQLite would otherwise look up the term's rows (thousands) for every key
+    # instead of the service's few attributes.
+    has_refers = (select(refers.id).where(
+        refers.link_id == service_id, refers.link_type == "service",
+        func.coalesce(refers.taxonomy_term_id, "") == term_id("refers_for")).exists())
     return case((local, KEY_LOCAL + case((has_area, KEY_AREA), else_="")
+                 + case((has_refers, KEY_REFERS), else_="")
                  + func.coalesce(joined.scalar_subquery(), "") + "|"), else_=null())
 
 

@@ -28,10 +28,12 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     cast,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     text,
@@ -40,6 +42,9 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from resources_db.geo import GRID_STEP, Place, cells_within, haversine_miles
 from resources_db.models import (
+    KEY_AREA,
+    KEY_LOCAL,
+    KEY_REFERS,
     Address,
     Attribute,
     JobPosting,
@@ -52,7 +57,6 @@ from resources_db.models import (
     ServiceAtLocation,
     search_key_token,
 )
-from resources_db.models import KEY_AREA, KEY_LOCAL
 from resources_db.schedules import WeeklyHours, is_open
 from resources_db.taxonomy import NEEDS, term_id
 
@@ -236,11 +240,16 @@ class _Shape:
         return out
 
 
-def _bound(key):  # noqa: ANN001, ANN202 (an SQL expression)
-    """1 when the key says the service's area names a county (see _for_this_person), else 0:
-    read from the key's first characters (an instr() over the key would double the search)."""
-    mark = func.substr(key, len(KEY_LOCAL) + 1, len(KEY_AREA)) == literal_column(f"'{KEY_AREA}'")
-    return cast(mark, Integer)
+def _moves_mark(key):  # noqa: ANN001, ANN202 (an SQL expression)
+    """From the marks of a key (models: "|local|area|refers|..."): 1 when the service's area
+    names a county, + 2 when it refers to some need; see _nearest."""
+    def mark_at(position: int, mark: str):  # noqa: ANN202
+        return func.substr(key, position, len(mark)) == literal_column(f"'{mark}'")
+
+    first = len(KEY_LOCAL) + 1
+    return case((mark_at(first, KEY_AREA),
+                 1 + 2 * cast(mark_at(first + len(KEY_AREA), KEY_REFERS), Integer)),
+                (mark_at(first, KEY_REFERS), 2), else_=0)
 
 
 def _aggregate_in_order(value, sal, sqlite: bool):  # noqa: ANN001, ANN202
@@ -256,8 +265,10 @@ def _aggregate_in_order(value, sal, sqlite: bool):  # noqa: ANN001, ANN202
 def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) -> Select:
     """The search's statements, built once per kind and shape (see _Criteria)."""
     sal, area = ServiceAtLocation, ServiceArea
-    if kind == "located":  # variant: everywhere, not only in :cells
-        if shape.sqlite:  # both lists are built from the same rows in the same order
+    if kind in ("located", "located_everywhere"):
+        # "located": in :cells, ids only unless `variant` (see _located); "located_everywhere":
+        # everywhere, with all that ranks them.
+        if shape.sqlite:  # the lists are built from the same rows in the same order
             ids = func.group_concat(sal.service_id, _SEP)
             dates = func.group_concat(func.coalesce(cast(sal.assured_date, String), ""), _SEP)
         else:
@@ -267,14 +278,20 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
             ids = func.string_agg(sal.service_id, in_order)
             dates = func.string_agg(func.coalesce(
                 func.to_char(sal.assured_date, "YYYY-MM-DD"), ""), in_order)
-        query = (select(sal.latitude, sal.longitude, ids, dates,
-                        _aggregate_in_order(_bound(sal.search_key), sal, shape.sqlite))
+        everywhere = kind == "located_everywhere"
+        ranks = (dates, _aggregate_in_order(_moves_mark(sal.search_key), sal, shape.sqlite)) \
+            if variant or everywhere else (null(), null())
+        query = (select(sal.latitude, sal.longitude, ids, *ranks)
                  .where(*shape.on_key(sal.search_key, sal.service_id))
                  .group_by(sal.grid_cell, sal.latitude, sal.longitude))  # index order
-        return query if variant else query.where(
+        return query if everywhere else query.where(
             sal.grid_cell.in_(bindparam("cells", expanding=True)))
+    if kind == "ranked":  # see _nearest: what ranks a candidate found by place
+        return (select(sal.service_id, sal.assured_date, _moves_mark(sal.search_key))
+                .where(sal.service_id.in_(bindparam("ids", expanding=True)))
+                .distinct())
     if kind == "serving":
-        return select(area.service_id, area.assured_date).where(
+        return select(area.service_id, area.assured_date, _moves_mark(area.search_key)).where(
             area.name == bindparam("county"), *shape.on_key(area.search_key, area.service_id))
     if kind == "unplaced":  # variant: only the first :top in rank order, and how many in all
         query = select(Service.id, Service.name, Service.assured_date).where(
@@ -290,13 +307,10 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
     if kind == "statewide":
         return select(Service.id, Service.name, Service.assured_date).where(
             Service.is_statewide.is_(True), *shape.on_service(few=True))
-    if kind == "marks":  # see _marks(): attributes of the marks, and "has a service area"
-        attributes = select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.value).where(
-            Attribute.link_id.in_(bindparam("ids", expanding=True)),
-            Attribute.taxonomy_term_id.in_(bindparam("terms", expanding=True)))
-        areas = select(ServiceArea.service_id, literal(AREA_MARK), literal("")).where(
-            ServiceArea.service_id.in_(bindparam("ids", expanding=True)), ServiceArea.name != "")
-        return attributes.union_all(areas)
+    if kind == "marks":  # see _marks(): every attribute of the few services, filtered there
+        # (with the terms in the statement, SQLite reads every service's rows of those terms)
+        return select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.value).where(
+            Attribute.link_id.in_(bindparam("ids", expanding=True)))
     if kind == "names":
         return select(Service.id, Service.name).where(
             Service.id.in_(bindparam("ids", expanding=True)))
@@ -329,15 +343,21 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
 
 
 def _cells_near(place: Place, radius: float) -> list[int]:
+    return _cells_around(place.latitude, place.longitude, radius)
+
+
+@functools.lru_cache(maxsize=4096)  # people ask from the same towns and zips, at few radii
+def _cells_around(latitude: float, longitude: float, radius: float) -> list[int]:
     """cells_within()'s box less the cells no point of which is within the radius (with a
-    mile to spare): a quarter fewer rows to read for the same answer."""
+    mile to spare): a quarter fewer rows to read for the same answer. Callers do not change
+    the list (it is cached)."""
     out = []
-    for cell in cells_within(place.latitude, place.longitude, radius):
+    for cell in cells_within(latitude, longitude, radius):
         row, column = divmod(cell, 10000)
         south, west = (row - 900) * GRID_STEP, (column - 1800) * GRID_STEP
-        lat = min(max(place.latitude, south), south + GRID_STEP)
-        lon = min(max(place.longitude, west), west + GRID_STEP)
-        if haversine_miles(place.latitude, place.longitude, lat, lon) <= radius + 1:
+        lat = min(max(latitude, south), south + GRID_STEP)
+        lon = min(max(longitude, west), west + GRID_STEP)
+        if haversine_miles(latitude, longitude, lat, lon) <= radius + 1:
             out.append(cell)
     return out
 
@@ -347,32 +367,43 @@ def _cells_near(place: Place, radius: float) -> list[int]:
 _Found = tuple[float | None, bool, dt.date | None, str | None]
 # The local answers located at one point (usually a zip centroid: many share one): latitude,
 # longitude, and their ids and verified dates, each list joined by _SEP in the same order, and
-# whether each is bound to counties by its area (_bound: one digit per id, same order).
+# what may move each down the list (_moves_mark: one digit per id, same order).
 _Point = tuple[float | None, float | None, str, str, str]
-# A point found near: (distance, ids, dates, bound).
+# A point found near: (distance, ids, dates, moves).
 _Near = tuple[float | None, str, str, str]
 _SEP = "\x1f"
 
 
-def _located(session: Session, criteria: _Criteria, cells: list[int] | None) -> list[_Point]:
-    """The local answers in these cells (None: everywhere), by point, from one index."""
+def _located(session: Session, criteria: _Criteria, cells: list[int] | None,
+             ranked_here: bool) -> list[_Point]:
+    """The local answers in these cells (None: everywhere), by point, from one index. Their
+    dates and marks come too when they are all ranked here (`ranked_here`), else _nearest
+    reads them for the few it ranks: a third of the statement's cost at 100k services."""
     if cells is None:
-        return _rows(session, _statement("located", criteria.shape, True), criteria.params).all()
-    return _rows(session, _statement("located", criteria.shape),
+        return _rows(session, _statement("located_everywhere", criteria.shape),
+                     criteria.params).all()
+    return _rows(session, _statement("located", criteria.shape, ranked_here),
                  {**criteria.params, "cells": cells}).all()
 
 
-def _serving(session: Session, criteria: _Criteria, place: Place) -> dict[str, dt.date | None]:
-    """The local answers that serve the person's county (id -> verified)."""
-    return dict(_rows(session, _statement("serving", criteria.shape),
-                      {**criteria.params, "county": place.county}).all())
+def _serving(session: Session, criteria: _Criteria,
+             place: Place) -> tuple[dict[str, dt.date | None], set[str]]:
+    """The local answers that serve the person's county (id -> verified), and which of them
+    refer to some need (see _nearest)."""
+    serving, referring = {}, set()
+    for sid, verified, moves in _rows(session, _statement("serving", criteria.shape),
+                                      {**criteria.params, "county": place.county}):
+        serving[sid] = verified
+        if moves & 2:
+            referring.add(sid)
+    return serving, referring
 
 
 def _points_near(points: list[_Point], place: Place, radius: float | None,
                  distances: dict[tuple[float, float], float]) -> list[_Near]:
     """The points within the radius (None: all), nearest first."""
     out = []
-    for lat, lon, ids, dates, bound in points:
+    for lat, lon, ids, dates, moves in points:
         distance = None
         if lat is not None and lon is not None:
             distance = distances.get((lat, lon))
@@ -383,7 +414,7 @@ def _points_near(points: list[_Point], place: Place, radius: float | None,
                 continue
         elif radius is not None:
             continue  # no coordinates: within no radius
-        out.append((distance, ids, dates, bound))
+        out.append((distance, ids, dates, moves))
     out.sort(key=lambda p: math.inf if p[0] is None else p[0])
     return out
 
@@ -393,52 +424,99 @@ def _members(ids: str, dates: str) -> Iterator[tuple[str, dt.date | None]]:
         yield sid, dt.date.fromisoformat(date) if date else None
 
 
-def _everything_near(points: list[_Near],
-                     serving: dict[str, dt.date | None]) -> dict[str, _Found]:
+def _everything_near(points: list[_Near], serving: dict[str, dt.date | None],
+                     referring: set[str]) -> tuple[dict[str, _Found], dict[str, int]]:
     """Every local answer: at its nearest location (where a location without coordinates
-    counts as nearest), or serving the person's county."""
+    counts as nearest), or serving the person's county; and the marks of those that have
+    one (see _moves_mark: id -> 1 bound to counties by its area, + 2 refers to a need)."""
     found: dict[str, _Found] = {}
-    for distance, ids, dates, _ in points:
-        for sid, verified in _members(ids, dates):
+    marked = dict.fromkeys(referring, 2)
+    for distance, ids, dates, moves in points:
+        for (sid, verified), mark in zip(_members(ids, dates), moves, strict=True):
             if sid not in found or (distance or 0) < (found[sid][0] or 0):
                 found[sid] = (distance, False, verified, None)
+            if mark != "0":
+                marked[sid] = int(mark)
     for sid, verified in serving.items():
         found[sid] = (found[sid][0] if sid in found else None, True, verified, None)
-    return found
+    return found, marked
 
 
-def _nearest(points: list[_Near], serving: dict[str, dt.date | None], top: int,
-             bound_moves: bool) -> tuple[dict[str, _Found], int, set[str]]:
-    """The local answers that can rank in the first `top` (all that serve the county, then
-    points nearest first until `top` are in, ties included), and how many answers there are:
-    each of the others is only counted. When `bound_moves`, an agency bound to other counties
-    (see _for_this_person) does not count towards `top`: one pass then finds enough for the
-    page after it has moved down. Those are returned too, for _rank to do the same."""
+def _nearest(session: Session, points: list[_Near], serving: dict[str, dt.date | None],
+             referring: set[str], top: int,
+             bound_moves: bool) -> tuple[dict[str, _Found], int, dict[str, int]]:
+    """The local answers that can rank in the first `top` (those serving the county that can,
+    then points nearest first until `top` are in, ties included), how many answers there are
+    (each of the others is only counted), and the marks of those found (see
+    _everything_near). What _for_this_person may move down does not count towards `top`, so
+    one pass finds enough for the page: a service that refers to some need, and, when
+    `bound_moves`, an agency bound to other counties (see _moving). The points carry ids
+    only; dates and marks are read for the few found."""
     located: set[str] = set()
-    area_distance: dict[str, float] = {}  # what serves the county still shows how far it is
-    for distance, ids, _, _ in points:
-        members = ids.split(_SEP)
-        located.update(members)
-        if serving:
-            for sid in members:
-                if sid in serving and sid not in area_distance:
-                    area_distance[sid] = distance
+    for _, ids, _, _ in points:
+        located.update(ids.split(_SEP))
     count = len(located | serving.keys())
-    found: dict[str, _Found] = {sid: (area_distance.get(sid), True, verified, None)
-                                for sid, verified in serving.items()}
-    moving: set[str] = set()
+    marked = dict.fromkeys(referring, 2)
+    can_rank = _serving_that_can_rank(serving, referring, top)
+    found: dict[str, _Found] = {sid: (None, True, verified, None)
+                                for sid, verified in can_rank.items()}
+    moving = len(referring)
+    pending: list[str] = []
+
+    def read_pending() -> int:  # dates and marks of the candidates found since the last read
+        movers = 0
+        for i in range(0, len(pending), 500):
+            for sid, verified, mark in _rows(session, _statement("ranked"),
+                                             {"ids": pending[i:i + 500]}):
+                found[sid] = (found[sid][0], False, verified, None)
+                if mark:
+                    marked[sid] = mark
+                    movers += mark != 1 or bound_moves
+        pending.clear()
+        return movers
+
     filled_at = None
-    for distance, ids, dates, bound in points:
+    for distance, ids, _, _ in points:
         if filled_at is not None and distance > filled_at:
-            break
-        for (sid, verified), bound_here in zip(_members(ids, dates), bound, strict=True):
-            if sid not in found:
-                found[sid] = (distance, False, verified, None)
-                if bound_moves and bound_here == "1":
-                    moving.add(sid)
-        if filled_at is None and len(found) - len(moving) >= top:
-            filled_at = distance
-    return found, count, moving
+            if not can_rank:
+                break
+            for sid in ids.split(_SEP):  # what serves the county still shows how far it is
+                if sid in can_rank and found[sid][0] is None:
+                    found[sid] = (distance, *found[sid][1:])
+            continue
+        for sid in ids.split(_SEP):
+            if sid in can_rank:
+                if found[sid][0] is None:
+                    found[sid] = (distance, *found[sid][1:])
+            elif sid not in found and sid not in serving:
+                found[sid] = (distance, False, None, None)
+                pending.append(sid)
+        if filled_at is None and len(found) - moving >= top:
+            moving += read_pending()
+            if len(found) - moving >= top:
+                filled_at = distance
+    read_pending()
+    return found, count, marked
+
+
+def _serving_that_can_rank(serving: dict[str, dt.date | None], referring: set[str],
+                           top: int) -> dict[str, dt.date | None]:
+    """Of what serves the county (all of it ranks as here), what can be in the first `top`:
+    the most recently verified, ties included, and those that may move (referrals)."""
+    staying = [(-(verified or dt.date.min).toordinal(), sid) for sid, verified in serving.items()
+               if sid not in referring]
+    if len(staying) <= top:
+        return serving
+    cut = heapq.nsmallest(top, staying)[-1][0]
+    return {sid: serving[sid] for key, sid in staying if key <= cut} | \
+        {sid: serving[sid] for sid in referring}
+
+
+def _moving(marked: dict[str, int], found: dict[str, _Found], bound_moves: bool) -> set[str]:
+    """What _for_this_person may move down: referrals, and agencies bound to other counties
+    (when `bound_moves`: not for the needs open to all)."""
+    return {sid for sid, mark in marked.items()
+            if mark & 2 or (bound_moves and sid in found and not found[sid][1])}
 
 
 def _unplaced(session: Session, criteria: _Criteria,
@@ -563,30 +641,32 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     # Open-now filtering needs every candidate ranked; otherwise the first offset + limit (one
     # more for the jobs helper below) are enough, the rest is only counted.
     top = None if open_now else offset + limit + 1
-    serving = _serving(session, criteria, place) if place else {}
+    serving, referring = _serving(session, criteria, place) if place else ({}, set())
     points: list[_Point] = []
     read_cells: set[int] = set()
     distances: dict[tuple[float, float], float] = {}
     for radius in radii:
-        count, moving = None, set()
+        count, marked = None, {}
         if place is None:
             local, count = _unplaced(session, criteria, top)
         else:
             if radius is None:
-                points = _located(session, criteria, None)
+                points = _located(session, criteria, None, True)
             else:  # widening reads only the cells it has not read yet
                 cells = [c for c in _cells_near(place, radius) if c not in read_cells]
                 read_cells.update(cells)
                 if cells:
-                    points += _located(session, criteria, cells)
+                    points += _located(session, criteria, cells, top is None)
             near = _points_near(points, place, radius, distances)
             if top is None or radius is None:
-                local = _everything_near(near, serving)
+                local, marked = _everything_near(near, serving, referring)
             else:
-                local, count, moving = _nearest(near, serving, top, criteria.bound_moves)
+                local, count, marked = _nearest(session, near, serving, referring, top,
+                                                criteria.bound_moves)
         postings = _job_candidates(session, place, radius, text, now.date(),
                                    second_chance_only) if jobs else {}
-        ranked, total = _rank(session, local, postings, top, count, moving)
+        ranked, total = _rank(session, local, postings, top, count,
+                              _moving(marked, local, criteria.bound_moves))
         if open_now:
             ranked = _open_now(session, ranked, now)
             total = len(ranked)
@@ -597,26 +677,14 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
-    marks = _marks(session, [c.id for c in (*ranked, *statewide) if c.kind == "service"])
-    kept, elsewhere, moved = _for_this_person(ranked, need, place, marks)
-    window = top
-    while moved and window is not None and place is not None and len(ranked) < total \
-            and len(ranked) - moved < top:
-        # The list stopped after the first `window`, and some of it moved down (referrals,
-        # agencies of other counties): read further until `top` unmoved ones are in it.
-        window = len(ranked) + moved
-        local, count, moving = _nearest(near, serving, window, criteria.bound_moves)
-        ranked, total = _rank(session, local, postings, window, count, moving)
-        marks = _marks(session, [c.id for c in (*ranked, *statewide) if c.kind == "service"])
-        kept, elsewhere, moved = _for_this_person(ranked, need, place, marks)
-    ranked = kept
+    ranked, elsewhere = _for_this_person(session, ranked, need, place, marked)
     # When the local list stops early, it holds at least the first offset + limit + 1.
     ranked = ranked + statewide + elsewhere
     total += len(statewide)
     if need == "jobs":
         ranked = _help_on_first_page(ranked, limit)
     page = ranked[offset : offset + limit]
-    return SearchResult(hits=_hydrate(session, page, need or "any", place, marks), total=total,
+    return SearchResult(hits=_hydrate(session, page, need or "any", place), total=total,
                         radius_mi=radius)
 
 
@@ -626,50 +694,45 @@ def search_services(session: Session, need: str | None, place: Place | None = No
 OPEN_TO_ALL_NEEDS = frozenset({"jobs", "careerlink"})
 
 
-AREA_MARK = "|area|"  # in _marks(): the service's area names some county
-
-
 @dataclass(frozen=True)
 class _Marks:
-    """What moves a candidate in the list or changes what a hit shows, for a set of services:
-    read in one statement per search (each statement costs about as much as the search)."""
+    """What the attributes say that moves a candidate or changes what a hit shows."""
 
     refers_for: dict[str, str]  # service id -> the need it refers to
     address_private: set[str]
-    has_area: set[str]  # its service area names some county
 
 
 def _marks(session: Session, ids: list[str]) -> _Marks:
     codes = {term_id("refers_for"): "refers_for", term_id("address_private"): "address_private"}
     refers: dict[str, str] = {}
     private: set[str] = set()
-    area: set[str] = set()
     for i in range(0, len(ids), 500):
-        for sid, term, value in _rows(session, _statement("marks"),
-                                      {"ids": ids[i:i + 500], "terms": list(codes)}).all():
-            if term == AREA_MARK:
-                area.add(sid)
-            elif codes.get(term) == "refers_for":
+        for sid, term, value in _rows(session, _statement("marks"), {"ids": ids[i:i + 500]}):
+            if codes.get(term) == "refers_for":
                 refers[sid] = value
-            elif value == "true":
+            elif codes.get(term) == "address_private" and value == "true":
                 private.add(sid)
-    return _Marks(refers, private, area)
+    return _Marks(refers, private)
 
 
-def _for_this_person(ranked: list[_Candidate], need: str | None, place: Place | None,
-                     marks: _Marks) -> tuple[list[_Candidate], list[_Candidate], int]:
-    """The local list in the order that serves the person, the agencies bound to other
-    counties (listed after the statewide lines), and how many candidates either moved."""
-    referrals = {c.id for c in ranked if need and marks.refers_for.get(c.id) == need}
-    if referrals:
-        ranked = _referrals_after_providers(ranked, referrals)
+def _for_this_person(session: Session, ranked: list[_Candidate], need: str | None,
+                     place: Place | None,
+                     marked: dict[str, int]) -> tuple[list[_Candidate], list[_Candidate]]:
+    """The local list in the order that serves the person, and the agencies bound to other
+    counties (listed after the statewide lines). `marked`: see _everything_near."""
+    referring = [c.id for c in ranked if marked.get(c.id, 0) & 2]
+    if need and referring:
+        refers_for = _marks(session, referring).refers_for
+        referrals = {sid for sid in referring if refers_for.get(sid) == need}
+        if referrals:
+            ranked = _referrals_after_providers(ranked, referrals)
     elsewhere: list[_Candidate] = []
     if place is not None and need not in OPEN_TO_ALL_NEEDS:
-        bound = {c.id for c in ranked if c.id in marks.has_area and not c.area_match}
+        bound = {c.id for c in ranked if marked.get(c.id, 0) & 1 and not c.area_match}
         if bound:
             elsewhere = [c for c in ranked if c.id in bound]
             ranked = [c for c in ranked if c.id not in bound]
-    return ranked, elsewhere, len(referrals) + len(elsewhere)
+    return ranked, elsewhere
 
 
 # A provider this near comes before a service that only refers to the need; a farther one after.
@@ -703,11 +766,12 @@ def _help_on_first_page(ranked: list[_Candidate], limit: int) -> list[_Candidate
     return rest[: limit - 1] + [helper] + rest[limit - 1 :]
 
 
-def _hydrate(session: Session, page: list[_Candidate], need: str, place: Place | None,
-             marks: _Marks) -> list[ResourceHit]:
+def _hydrate(session: Session, page: list[_Candidate], need: str,
+             place: Place | None) -> list[ResourceHit]:
     service_ids = [c.id for c in page if c.kind == "service"]
     job_ids = [c.id for c in page if c.kind == "job_posting"]
     services = _service_facts(session, service_ids, place) if service_ids else {}
+    marks = _marks(session, service_ids) if service_ids else _Marks({}, set())
     referral = {sid for sid in service_ids if marks.refers_for.get(sid) == need}
     private = marks.address_private
     jobs = {j.id: j for j in session.scalars(select(JobPosting).where(JobPosting.id.in_(job_ids)))} \
