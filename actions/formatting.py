@@ -76,13 +76,25 @@ def shown_name(hit: ResourceHit) -> str:
     return name or "Recovery residence"
 
 
-def contact_text(hit: ResourceHit) -> str:
-    """The phone; without one, the website, or how to get the number from PA 211."""
-    if hit.phone:
-        return hit.phone
-    if hit.url:
-        return f"no phone listed: {hit.url}"
+# A website longer than this is not worth a compact SMS line: PA 211 is said instead.
+SHORT_URL_CHARS = 40
+
+
+def contact_for(phone: str | None, url: str | None, *, compact: bool = False) -> str:
+    """The phone; without one, the website, or how to get the number from PA 211: every
+    listing can be acted on. `compact`: the bare short website, for the shortest SMS lines."""
+    if phone:
+        return phone
+    if compact:
+        short = re.sub(r"^https?://(www\.)?", "", url or "").rstrip("/")
+        return short if short and len(short) <= SHORT_URL_CHARS else "no phone: dial 211"
+    if url:
+        return f"no phone listed: {url}"
     return NO_PHONE_ASK_211
+
+
+def contact_text(hit: ResourceHit) -> str:
+    return contact_for(hit.phone, hit.url)
 
 
 def distance_text(hit: ResourceHit) -> str | None:

@@ -9,9 +9,9 @@ payload when the full text would be longer. No markdown, numbered options instea
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
+from actions.formatting import contact_for
 from api.services.rasa_client import BotMessage
 
 GSM7_BASIC = set(
@@ -44,26 +44,13 @@ def plain(text: str) -> str:
     return text.translate(_PLAIN).replace("**", "").replace("__", "")
 
 
-# A website short enough for a compact SMS line; a longer one is in the details ("2").
-SHORT_URL_CHARS = 40
-
-
-def _contact(r: dict[str, Any]) -> str:
-    """The phone; without one a short website, else PA 211: every line can be acted on."""
-    if r.get("phone"):
-        return str(r["phone"])
-    url = re.sub(r"^https?://(www\.)?", "", str(r.get("url") or "")).rstrip("/")
-    if url and len(url) <= SHORT_URL_CHARS:
-        return url
-    return "no phone: dial 211"
-
-
 def _compact_listing(text: str, custom: dict[str, Any]) -> str:
     head = text.splitlines()[0] if text else ""
     lines = [head]
     for i, r in enumerate(custom.get("resources") or [], start=1):
         parts = [f"{i}. {r.get('name', '')}"]
-        parts.append(_contact(r))
+        parts.append(contact_for(str(r.get("phone") or ""), str(r.get("url") or ""),
+                                 compact=True))
         if r.get("coverage"):  # "serves Erie County", "statewide": says more than a distance
             parts.append(str(r["coverage"]))
         elif r.get("distance_mi") is not None and r["distance_mi"] >= 1:
