@@ -73,6 +73,12 @@ FILTERS_BY_NEED: dict[str, set[str]] = {
     "jobs": {"accepts_people_with_records"},
     "careerlink": set(),
     "transit": set(),
+    # No listing of these needs carries the filters: "record" in "help sealing my record" is
+    # the need itself, not a filter that would leave nothing.
+    "benefits": set(),
+    "record": set(),
+    "recovery_support": set(),
+    "training": set(),
 }
 
 

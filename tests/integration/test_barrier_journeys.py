@@ -98,9 +98,6 @@ def test_the_coach_lookup_reads_a_sentence_as_a_new_need(system):
     assert "Understood as: <strong>record</strong>" in page
 
 
-@pytest.mark.xfail(strict=True, reason="the lookup keeps the spoken record filter for the record "
-                   "need (resources_db.filters.FILTERS_BY_NEED has no entry for the new needs), "
-                   "so nothing matches: asked of the taxonomy/filters owner")
 def test_the_coach_lookup_lists_the_countys_legal_aid_for_a_record_sentence(system):
     page = coach_lookup(system, "my client needs help sealing an old record in york county")
     assert "MidPenn Legal Services" in page
