@@ -1,4 +1,4 @@
-"""search keys say when the service's area names a county ("|local|area|...")
+"""search keys mark agencies bound to counties and services that refer ("|local|area|refers|...")
 
 A search by place reads which candidates are agencies bound to counties from the key itself,
 in one pass (see resources_db.search). Data only: every key is recomputed as the code now
