@@ -252,13 +252,15 @@ def _moves_mark(key):  # noqa: ANN001, ANN202 (an SQL expression)
                 (mark_at(first, KEY_REFERS), 2), else_=0)
 
 
-def _aggregate_in_order(value, sal, sqlite: bool):  # noqa: ANN001, ANN202
-    """One character per service of the point, in the order of its ids (see "located")."""
+def _in_point_order(value, separator: str, sqlite: bool):  # noqa: ANN001, ANN202
+    """The values of a point's rows joined, every list of a point in the same order (see
+    "located"): SQLite builds them from the same rows in the same order; PostgreSQL is told."""
     if sqlite:
-        return func.group_concat(value, "")
+        return func.group_concat(value, separator)
     from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-    return func.string_agg(cast(value, String), aggregate_order_by(literal(""), sal.service_id))
+    return func.string_agg(cast(value, String), aggregate_order_by(
+        literal(separator), ServiceAtLocation.service_id))
 
 
 @functools.lru_cache(maxsize=512)
@@ -268,18 +270,12 @@ def _statement(kind: str, shape: _Shape | None = None, variant: bool = False) ->
     if kind in ("located", "located_everywhere"):
         # "located": in :cells, ids only unless `variant` (see _located); "located_everywhere":
         # everywhere, with all that ranks them.
-        if shape.sqlite:  # the lists are built from the same rows in the same order
-            ids = func.group_concat(sal.service_id, _SEP)
-            dates = func.group_concat(func.coalesce(cast(sal.assured_date, String), ""), _SEP)
-        else:
-            from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-            in_order = aggregate_order_by(literal(_SEP), sal.service_id)
-            ids = func.string_agg(sal.service_id, in_order)
-            dates = func.string_agg(func.coalesce(
-                func.to_char(sal.assured_date, "YYYY-MM-DD"), ""), in_order)
+        date = cast(sal.assured_date, String) if shape.sqlite \
+            else func.to_char(sal.assured_date, "YYYY-MM-DD")
+        ids = _in_point_order(sal.service_id, _SEP, shape.sqlite)
         everywhere = kind == "located_everywhere"
-        ranks = (dates, _aggregate_in_order(_moves_mark(sal.search_key), sal, shape.sqlite)) \
+        ranks = (_in_point_order(func.coalesce(date, ""), _SEP, shape.sqlite),
+                 _in_point_order(_moves_mark(sal.search_key), "", shape.sqlite)) \
             if variant or everywhere else (null(), null())
         query = (select(sal.latitude, sal.longitude, ids, *ranks)
                  .where(*shape.on_key(sal.search_key, sal.service_id))
@@ -677,7 +673,8 @@ def search_services(session: Session, need: str | None, place: Place | None = No
     statewide = _statewide_candidates(session, criteria)
     if open_now:
         statewide = _open_now(session, statewide, now)
-    ranked, elsewhere = _for_this_person(session, ranked, need, place, marked)
+    ranked, elsewhere = _for_this_person(session, ranked, need, place is not None
+                                         and criteria.bound_moves, marked)
     # When the local list stops early, it holds at least the first offset + limit + 1.
     ranked = ranked + statewide + elsewhere
     total += len(statewide)
@@ -716,10 +713,11 @@ def _marks(session: Session, ids: list[str]) -> _Marks:
 
 
 def _for_this_person(session: Session, ranked: list[_Candidate], need: str | None,
-                     place: Place | None,
+                     bound_moves: bool,
                      marked: dict[str, int]) -> tuple[list[_Candidate], list[_Candidate]]:
     """The local list in the order that serves the person, and the agencies bound to other
-    counties (listed after the statewide lines). `marked`: see _everything_near."""
+    counties (listed after the statewide lines, when `bound_moves`: a search by place for a
+    need not open to all). `marked`: see _everything_near."""
     referring = [c.id for c in ranked if marked.get(c.id, 0) & 2]
     if need and referring:
         refers_for = _marks(session, referring).refers_for
@@ -727,7 +725,7 @@ def _for_this_person(session: Session, ranked: list[_Candidate], need: str | Non
         if referrals:
             ranked = _referrals_after_providers(ranked, referrals)
     elsewhere: list[_Candidate] = []
-    if place is not None and need not in OPEN_TO_ALL_NEEDS:
+    if bound_moves:
         bound = {c.id for c in ranked if marked.get(c.id, 0) & 1 and not c.area_match}
         if bound:
             elsewhere = [c for c in ranked if c.id in bound]
